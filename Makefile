@@ -1,0 +1,82 @@
+# dsrlb: `make` builds, `make test` runs every test, `make demo` runs the
+# playground. All build output goes to build/; V=1 shows the commands.
+
+BUILD     ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+ARCH      := $(shell uname -m)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
+             -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+LDLIBS    += -lbpf -lmnl -lelf -lz
+BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -D__TARGET_ARCH_x86 \
+             -I/usr/include/$(ARCH)-linux-gnu -Icommon
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+LIB_SRCS  := src/addr.c src/dataplane.c src/log.c src/maglev.c src/neigh.c
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
+TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_xdp
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check-deps test demo clean
+
+all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
+
+check-deps:
+	$(Q)scripts/deps.sh --check
+
+deps:
+	$(Q)scripts/deps.sh --install
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/dsrlb.skel.h: $(BUILD)/dsrlb.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name dsrlb_bpf > $@
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(wildcard src/*.h common/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libdsrlb.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/dsrlb: $(BUILD)/obj/main.o $(BUILD)/libdsrlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsrlb.a tests/lib/check.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
+
+$(BUILD)/tests/test_xdp: tests/fixtures/test_xdp.c $(BUILD)/libdsrlb.a tests/lib/check.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
+
+tests: $(TEST_BINS)
+
+test: deps all tests
+	$(Q)tests/run.sh
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)

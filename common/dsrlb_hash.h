@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The flow hash, shared by the XDP program and user space so that tools and
+ * tests can predict exactly which ring slot a flow lands on.
+ *
+ * Words are the packet's own bytes loaded as host-order u32 (both sides run
+ * on the same host), so no byte swapping happens on the fast path. The seed
+ * is per deployment: balancers that share it agree on every flow, and an
+ * attacker who does not know it cannot aim many flows at one slot.
+ */
+#ifndef DSRLB_HASH_H
+#define DSRLB_HASH_H
+
+#include <linux/types.h>
+
+#ifndef DSRLB_INLINE
+#define DSRLB_INLINE static inline __attribute__((always_inline))
+#endif
+
+DSRLB_INLINE __u32 dsrlb_rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+/* One absorbing round: multiply-rotate-multiply, then fold into the state. */
+DSRLB_INLINE __u32 dsrlb_hash_round(__u32 h, __u32 w)
+{
+	w *= 0xcc9e2d51u;
+	w = dsrlb_rotl32(w, 15);
+	w *= 0x1b873593u;
+	h ^= w;
+	h = dsrlb_rotl32(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+/* Final avalanche so that every input bit moves every output bit. */
+DSRLB_INLINE __u32 dsrlb_hash_final(__u32 h, __u32 len)
+{
+	h ^= len;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* IPv4 5-tuple: addresses and ports exactly as they sit in the packet. */
+DSRLB_INLINE __u32 dsrlb_hash_v4(__u32 seed, __u32 saddr, __u32 daddr,
+				 __u32 ports, __u8 proto)
+{
+	__u32 h = seed ^ proto;
+
+	h = dsrlb_hash_round(h, saddr);
+	h = dsrlb_hash_round(h, daddr);
+	h = dsrlb_hash_round(h, ports);
+	return dsrlb_hash_final(h, 12);
+}
+
+/* IPv6 5-tuple; s and d point at the 4 words of each address. */
+DSRLB_INLINE __u32 dsrlb_hash_v6(__u32 seed, const __u32 *s, const __u32 *d,
+				 __u32 ports, __u8 proto)
+{
+	__u32 h = seed ^ proto;
+
+	h = dsrlb_hash_round(h, s[0]);
+	h = dsrlb_hash_round(h, s[1]);
+	h = dsrlb_hash_round(h, s[2]);
+	h = dsrlb_hash_round(h, s[3]);
+	h = dsrlb_hash_round(h, d[0]);
+	h = dsrlb_hash_round(h, d[1]);
+	h = dsrlb_hash_round(h, d[2]);
+	h = dsrlb_hash_round(h, d[3]);
+	h = dsrlb_hash_round(h, ports);
+	return dsrlb_hash_final(h, 36);
+}
+
+#endif /* DSRLB_HASH_H */

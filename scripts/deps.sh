@@ -1,0 +1,61 @@
+#!/bin/bash
+# What dsrlb needs from Debian 12, in one place.
+#   --check    name what is missing and how to get it (exit 1 if anything is)
+#   --install  apt-get install what is missing (needs root)
+set -u
+
+# "test that says it is there" "package"
+NEEDS=(
+	"command -v clang|clang"
+	"command -v llvm-strip|llvm"
+	"command -v bpftool|bpftool"
+	"command -v gcc|gcc"
+	"command -v make|make"
+	"command -v pkg-config|pkg-config"
+	"test -f /usr/include/bpf/libbpf.h|libbpf-dev"
+	"test -f /usr/include/libmnl/libmnl.h|libmnl-dev"
+	"test -f /usr/include/gelf.h|libelf-dev"
+	"test -f /usr/include/zlib.h|zlib1g-dev"
+	"test -f /usr/include/linux/bpf.h|linux-libc-dev"
+)
+# Only the tests and the demo need these.
+RUN_NEEDS=(
+	"command -v ip|iproute2"
+	"command -v curl|curl"
+	"command -v python3|python3"
+	"command -v tcpdump|tcpdump"
+	"command -v ethtool|ethtool"
+	"command -v sha256sum|coreutils"
+	"command -v ping|iputils-ping"
+	"command -v ss|iproute2"
+)
+
+missing=()
+for n in "${NEEDS[@]}"; do
+	bash -c "${n%%|*}" >/dev/null 2>&1 || missing+=("${n##*|}")
+done
+if [ "${1:-}" = "--install" ]; then
+	for n in "${RUN_NEEDS[@]}"; do
+		bash -c "${n%%|*}" >/dev/null 2>&1 || missing+=("${n##*|}")
+	done
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+case "${1:-}" in
+--install)
+	if [ "$(id -u)" != 0 ]; then
+		echo "dsrlb: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "dsrlb: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		{ echo "dsrlb: apt-get install ${missing[*]} failed" >&2; exit 1; }
+	;;
+*)
+	echo "dsrlb: missing packages: ${missing[*]}" >&2
+	echo "       install them with: sudo apt-get install ${missing[*]}  (or: sudo make deps)" >&2
+	exit 1
+	;;
+esac

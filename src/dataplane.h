@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The data plane as seen from user space: load the BPF object (skeleton),
+ * fill its maps, attach it to interfaces, read its counters.
+ *
+ * Write order is what makes changes safe while traffic flows: backends are
+ * written before any ring names them, a ring is built in a fresh inner map
+ * and swapped in whole, and a VIP entry appears only once its ring exists.
+ * Every function returns 0 or -errno and prints nothing.
+ */
+#ifndef DSRLB_DATAPLANE_H
+#define DSRLB_DATAPLANE_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "dsrlb_abi.h"
+
+struct dp;
+
+struct dp_opts {
+	uint32_t hash_seed;
+};
+
+enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
+enum dp_counter_map { DP_VIP_STATS, DP_BACKEND_STATS };
+
+int dp_open(struct dp **out, const struct dp_opts *opts);
+void dp_close(struct dp *dp);
+int dp_prog_fd(const struct dp *dp);
+
+/* Pin every map under dir (created 0700) for bpftool; replaces stale pins. */
+int dp_pin(struct dp *dp, const char *dir);
+void dp_unpin(struct dp *dp, const char *dir);
+
+int dp_iface_set(struct dp *dp, int ifindex, const uint8_t mac[6]);
+int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6]);
+int dp_backend_clear(struct dp *dp, uint32_t id);
+int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t size);
+int dp_vip_set(struct dp *dp, const struct dsrlb_vip_key *key, uint32_t vip_id,
+	       uint32_t ring_size);
+
+/* Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use. */
+int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, enum dp_mode *used);
+int dp_detach(struct dp *dp, int ifindex, enum dp_mode used);
+
+int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
+		   struct dsrlb_counter *sum);
+int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);
+
+void dp_vip_key(struct dsrlb_vip_key *k, const struct dsrlb_addr *a, uint16_t port,
+		uint8_t proto);
+
+#endif
