@@ -138,7 +138,7 @@ static int ensure_bpffs(void)
 		return -errno;
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
 		return -errno;
-	log_debug("mounted a bpffs on " BPFFS);
+	log_info("mounted a bpffs on " BPFFS " (it was not one, as under ip netns exec)");
 	return 0;
 }
 
@@ -382,8 +382,11 @@ int main(int argc, char **argv)
 			if (!addr_cmp(&vips[j].spec.addr, &vips[v].spec.addr) &&
 			    vips[j].spec.port == vips[v].spec.port &&
 			    (vips[j].spec.protos & vips[v].spec.protos)) {
-				log_errx("VIP %s is given twice",
-					 vip_spec_str(&vips[v].spec, a, sizeof(a)));
+				char b2[ADDR_STRLEN];
+
+				log_errx("VIP %s overlaps VIP %s (same address, port and protocol)",
+					 vip_spec_str(&vips[v].spec, a, sizeof(a)),
+					 vip_spec_str(&vips[j].spec, b2, sizeof(b2)));
 				return 2;
 			}
 		}

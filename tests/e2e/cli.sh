@@ -1,0 +1,75 @@
+#!/bin/bash
+# The command line as a user meets it: exit codes and messages for bad input,
+# and refusing to start when a backend cannot be resolved.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/tests/lib/tap.sh"
+DSRLB="$ROOT/build/dsrlb"
+NS="dsrlbcli$$"
+OUT=$(mktemp)
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS-peer" 2>/dev/null
+	rm -f "$OUT"
+}
+trap cleanup EXIT
+
+# expect CODE "message part" args...: exit status and stderr both as stated
+expect() {
+	local code=$1 msg=$2 rc show
+	shift 2
+	show="$*"
+	show="dsrlb${show#*build/dsrlb}"
+	"$@" >"$OUT" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$code" ] && grep -qF -- "$msg" "$OUT"; then
+		ok "$show: exit $code, says '$msg'"
+	else
+		not_ok "$show: want exit $code and '$msg'; got exit $rc: $(head -c 300 "$OUT")"
+	fi
+}
+
+expect 0 "Usage: dsrlb" "$DSRLB" --help
+expect 0 "dsrlb 0." "$DSRLB" --version
+expect 2 "-i IFACE is required" "$DSRLB" --vip 198.18.178.15 --backends 198.18.178.11
+expect 2 "--vip ADDR is required" "$DSRLB" -i eth0 --backends 198.18.178.11
+expect 2 "--backends LIST is required" "$DSRLB" -i eth0 --vip 198.18.178.15
+expect 2 "port '70000' is not a number from 1 to 65535" "$DSRLB" -i eth0 --vip 198.18.178.15:70000 --backends 198.18.178.11
+expect 2 "unknown protocol 'sctp'" "$DSRLB" -i eth0 --vip 198.18.178.15/sctp --backends 198.18.178.11
+expect 2 "backend 'backend-01' is not an IPv4 or IPv6 address" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends backend-01
+expect 2 "VIP [2001:2::15]:80/tcp is IPv6 but no IPv6 backend is given" "$DSRLB" -i eth0 --vip '[2001:2::15]:80/tcp' --backends 198.18.178.11
+expect 2 "VIP 198.18.178.15/tcp overlaps VIP 198.18.178.15 (same address, port and protocol)" "$DSRLB" -i eth0 --vip 198.18.178.15 --vip 198.18.178.15/tcp --backends 198.18.178.11
+expect 2 "--table-size '65536': must be a prime" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11 --table-size 65536
+expect 2 "--mode 'xdp': use native or skb" "$DSRLB" -i eth0 -m xdp --vip 198.18.178.15 --backends 198.18.178.11
+expect 2 "unexpected argument 'extra'" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11 extra
+
+# A LAN with nobody at the backend's address.
+ip netns add "$NS" && ip netns add "$NS-peer" &&
+	ip link add dcli$$a type veth peer name dcli$$b &&
+	ip link set dcli$$a netns "$NS" && ip link set dcli$$b netns "$NS-peer" &&
+	ip -n "$NS" link set dcli$$a name eth0 && ip -n "$NS" link set eth0 up &&
+	ip -n "$NS-peer" link set dcli$$b up &&
+	ip -n "$NS" addr add 198.18.178.10/24 dev eth0 || { not_ok "set up the test namespace"; tap_done; exit 1; }
+
+expect 1 "interface 'nope0' not found" ip netns exec "$NS" "$DSRLB" -i nope0 --vip 198.18.178.15 --backends 198.18.178.11
+start=$SECONDS
+expect 1 "backend 198.18.178.99: no MAC after 1 s on eth0; is it up and on the same LAN as eth0?" \
+	ip netns exec "$NS" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.99 --resolve-timeout 1
+took=$((SECONDS - start))
+check "an unresolvable backend is given up on within the timeout (took ${took} s)" test "$took" -le 4
+check "after refusing to start, no XDP program is attached" \
+	bash -c "! ip -n $NS link show eth0 | grep -q xdp"
+check "after refusing to start, the neighbour entry dsrlb asked for is gone" \
+	bash -c "! ip -n $NS neigh show 198.18.178.99 | grep -q ."
+check "the warning names a VIP that is not on the interface, with the command to add it" \
+	grep -qF "add it: ip addr add 198.18.178.15/32 dev eth0" "$OUT"
+
+# Somebody else's XDP program is never replaced.
+ip -n "$NS" link set dev eth0 xdpgeneric obj "$ROOT/build/xdp_pass.bpf.o" sec xdp
+ip -n "$NS" neigh add 198.18.178.11 lladdr 02:00:00:00:00:11 dev eth0 nud permanent
+expect 1 "eth0 already has an XDP program" \
+	ip netns exec "$NS" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11
+check "the other program is still attached" bash -c "ip -n $NS link show eth0 | grep -q xdpgeneric"
+ip -n "$NS" link set dev eth0 xdpgeneric off
+
+tap_done

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Runs every test suite and prints one tally: "N passed, N failed".
+# Suites print "ok - ..." / "not ok - ..." lines; a suite that exits non-zero
+# without reporting a failure counts as one failure of its own.
+set -u
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "tests: run as root (the data plane tests load XDP programs and build network namespaces)" >&2
+	exit 1
+fi
+
+SUITES=(
+	"maglev|build/tests/test_maglev"
+	"addr|build/tests/test_addr"
+	"xdp fixtures|unshare --net build/tests/test_xdp"
+	"cli|tests/e2e/cli.sh"
+	"playground|tests/e2e/playground.sh"
+)
+# ONLY=playground make test   runs the suites whose name contains it
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for s in "${SUITES[@]}"; do
+	name=${s%%|*}
+	cmd=${s#*|}
+	if [ -n "${ONLY:-}" ] && [[ "$name" != *"$ONLY"* ]]; then continue; fi
+	echo "# suite: $name"
+	start=$SECONDS
+	bash -c "$cmd" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok - ' "$log")
+	f=$(grep -c '^not ok - ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - suite $name exited with status $rc without reporting a failure"
+		f=1
+	fi
+	echo "# suite $name: $p passed, $f failed ($((SECONDS - start)) s)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
