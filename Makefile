@@ -11,7 +11,8 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
              -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 LDLIBS    += -lbpf -lmnl -lelf -lz
-BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -D__TARGET_ARCH_x86 \
+# -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step
+BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
              -I/usr/include/$(ARCH)-linux-gnu -Icommon
 
 ifeq ($(V),1)
@@ -22,13 +23,14 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-LIB_SRCS  := src/addr.c src/dataplane.c src/log.c src/maglev.c src/neigh.c
+LIB_SRCS  := src/addr.c src/dataplane.c src/log.c src/maglev.c src/neigh.c src/vipindex.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
-TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_xdp
+TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \
+             $(BUILD)/tests/test_xdp
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check-deps test demo clean
+.PHONY: all deps check-deps test demo bench clean
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
 
@@ -69,6 +71,25 @@ $(BUILD)/tests/test_xdp: tests/fixtures/test_xdp.c $(BUILD)/libdsrlb.a tests/lib
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
+
+# The benchmark: its own BPF programs (generator, sink, baselines) and driver.
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c bench/bench_abi.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/bench/dsrlb-bench: bench/dsrlb_bench.c bench/bench_abi.h $(BUILD)/libdsrlb.a \
+		$(BUILD)/bench/gen.skel.h $(BUILD)/bench/baseline.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ibench -I$(BUILD)/bench -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
+
+# QUICK=1 for the everyday run (under 2 minutes)
+bench: deps all $(BUILD)/bench/dsrlb-bench
+	$(Q)QUICK=$(QUICK) bench/run.sh
 
 tests: $(TEST_BINS)
 

@@ -45,14 +45,6 @@ static __always_inline int drop(__u32 reason)
 	return XDP_DROP;
 }
 
-/* Frames we cannot parse: ours (drop) if the address carries a VIP. */
-static __always_inline int unplaceable(struct dsrlb_addr_key *ak, __u32 reason)
-{
-	if (bpf_map_lookup_elem(&vip_addrs, ak))
-		return drop(reason);
-	return XDP_PASS;
-}
-
 static __always_inline void count(void *map, __u32 id, __u64 bytes)
 {
 	struct dsrlb_counter *c = bpf_map_lookup_elem(map, &id);
@@ -63,42 +55,83 @@ static __always_inline void count(void *map, __u32 id, __u64 bytes)
 	}
 }
 
-static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
+/* Is this frame addressed to our interface? (knobs are read-only data) */
+static __always_inline int for_us(const struct ethhdr *eth)
 {
-	return *(const __u32 *)a == *(const __u32 *)b &&
-	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+	const volatile __u8 *m = knobs.ifmac;
+
+	return eth->h_dest[0] == m[0] && eth->h_dest[1] == m[1] &&
+	       eth->h_dest[2] == m[2] && eth->h_dest[3] == m[3] &&
+	       eth->h_dest[4] == m[4] && eth->h_dest[5] == m[5];
 }
 
-/* Look up the VIP for this destination: exact port first, then port 0. */
-static __always_inline struct dsrlb_vip *vip_find(struct dsrlb_vip_key *k)
+static __always_inline int addr_eq(const __u8 *slot, const __u32 *addr, int words)
 {
-	struct dsrlb_vip *v = bpf_map_lookup_elem(&vips, k);
+	const __u32 *w = (const __u32 *)slot;
 
-	if (v)
-		return v;
-	k->port = 0;
-	return bpf_map_lookup_elem(&vips, k);
+	if (w[0] != addr[0])
+		return 0;
+	return words == 1 || (w[1] == addr[1] && w[2] == addr[2] && w[3] == addr[3]);
+}
+
+/*
+ * Probe the VIP index for {addr, proto, port} in one region; NULL if absent.
+ * addr points into the packet (4 or 16 bytes, already bounds-checked).
+ */
+static __always_inline struct dsrlb_vip_slot *index_find(void *idx, const __u32 *addr, int words,
+							 __u8 family, __u8 proto, __be16 port,
+							 __u32 region)
+{
+	__u32 h = dsrlb_index_hash(addr, words, dsrlb_index_tail(port, proto, family));
+
+#pragma unroll
+	for (int i = 0; i < DSRLB_VIP_INDEX_PROBES; i++) {
+		__u32 k = region + ((h + i) & (DSRLB_VIP_INDEX_SLOTS - 1));
+		struct dsrlb_vip_slot *s = bpf_map_lookup_elem(idx, &k);
+
+		if (!s || !s->family)
+			return NULL;
+		if (s->family == family && s->proto == proto && s->port == port &&
+		    addr_eq(s->addr, addr, words))
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Which VIP serves this port at this address: a VIP on the exact port wins,
+ * then the VIP for every port. DSRLB_VIP_NONE if neither exists.
+ */
+static __always_inline __u32 vip_pick(void *idx, const struct dsrlb_vip_slot *as,
+				      const __u32 *addr, int words, __u8 family, __u8 proto,
+				      __be16 dport)
+{
+	int pi = proto == IPPROTO_UDP;
+
+	if (as->port_vips[pi]) {
+		struct dsrlb_vip_slot *ps = index_find(idx, addr, words, family, proto, dport,
+						       DSRLB_VIP_INDEX_SLOTS);
+
+		if (ps)
+			return ps->vip[0];
+	}
+	return as->vip[pi];
 }
 
 /* Choose the backend, rewrite the MACs, count, send back out. */
-static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth,
-				   struct dsrlb_vip *vip, __u32 hash)
+static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32 vip_id,
+				   __u32 hash)
 {
 	struct dsrlb_backend *be;
-	struct dsrlb_iface *ifc;
-	__u32 ifindex = ctx->ingress_ifindex;
-	__u32 vip_id = vip->id;
 	__u32 slot, *bid;
 	void *ring;
 
-	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
-	if (!ifc || !mac_equal(eth->h_dest, ifc->mac))
+	if (!for_us(eth))
 		return pass(DSRLB_R_NOT_OUR_MAC);
-
 	ring = bpf_map_lookup_elem(&rings, &vip_id);
-	if (!ring || !vip->ring_size)
+	if (!ring)
 		return drop(DSRLB_R_NO_BACKEND);
-	slot = hash % vip->ring_size;
+	slot = DSRLB_SLOT(hash, knobs.ring_size);
 	bid = bpf_map_lookup_elem(ring, &slot);
 	if (!bid)
 		return drop(DSRLB_R_NO_BACKEND);
@@ -106,8 +139,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth,
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return drop(DSRLB_R_NO_BACKEND);
 
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN); /* ours: checked above */
 	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
 
 	__u64 bytes = (__u64)(ctx->data_end - ctx->data);
 	count(&vip_stats, vip_id, bytes);
@@ -134,10 +167,10 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 {
 	void *l3 = c->pos;
 	struct iphdr *ip = parse_ipv4(c);
-	struct dsrlb_addr_key ak = {};
-	struct dsrlb_vip_key k = {};
-	struct dsrlb_vip *vip;
-	__u32 tot, hlen, ports;
+	struct dsrlb_vip_slot *as;
+	__u32 tot, hlen, ports, vip, zero = 0;
+	__be16 dport;
+	void *idx;
 
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return pass(DSRLB_R_L3_MALFORMED);
@@ -147,22 +180,24 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 		return pass(DSRLB_R_L3_MALFORMED);
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
 		return XDP_PASS;
-
-	__builtin_memcpy(ak.addr, &ip->daddr, 4);
-	ak.family = DSRLB_AF_INET;
-	if (hlen != sizeof(*ip))
-		return unplaceable(&ak, DSRLB_R_IPV4_OPTIONS);
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return unplaceable(&ak, DSRLB_R_FRAGMENT);
-	if (l4_ports(c, ip->protocol, tot - hlen, &ports, &k.port))
-		return unplaceable(&ak, DSRLB_R_L4_TRUNCATED);
-
-	__builtin_memcpy(k.addr, &ip->daddr, 4);
-	k.proto = ip->protocol;
-	k.family = DSRLB_AF_INET;
-	vip = vip_find(&k);
-	if (!vip)
+	/* What traffic for the host itself pays: usually one array lookup. */
+	idx = bpf_map_lookup_elem(&vip_index, &zero);
+	if (!idx)
 		return XDP_PASS;
+	as = index_find(idx, &ip->daddr, 1, DSRLB_AF_INET, 0, 0, 0);
+	if (!as)
+		return XDP_PASS;
+
+	if (hlen != sizeof(*ip))
+		return drop(DSRLB_R_IPV4_OPTIONS);
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return drop(DSRLB_R_FRAGMENT);
+	if (l4_ports(c, ip->protocol, tot - hlen, &ports, &dport))
+		return drop(DSRLB_R_L4_TRUNCATED);
+
+	vip = vip_pick(idx, as, &ip->daddr, 1, DSRLB_AF_INET, ip->protocol, dport);
+	if (vip == DSRLB_VIP_NONE)
+		return XDP_PASS; /* a VIP address, but not this port: the host's */
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports,
 				     ip->protocol));
@@ -188,11 +223,11 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 				       struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6(c);
-	struct dsrlb_addr_key ak = {};
-	struct dsrlb_vip_key k = {};
-	struct dsrlb_vip *vip;
-	__u32 plen, ports;
+	struct dsrlb_vip_slot *as;
+	__u32 plen, ports, vip, zero = 0;
+	__be16 dport;
 	__u8 nh;
+	void *idx;
 
 	if (!ip6 || ip6->version != 6)
 		return pass(DSRLB_R_L3_MALFORMED);
@@ -201,26 +236,28 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 		return pass(DSRLB_R_L3_MALFORMED);
 
 	nh = ip6->nexthdr;
-	__builtin_memcpy(ak.addr, &ip6->daddr, 16);
-	ak.family = DSRLB_AF_INET6;
+	if (nh != IPPROTO_TCP && nh != IPPROTO_UDP && nh != IPPROTO_FRAGMENT &&
+	    !is_ipv6_exthdr(nh))
+		return XDP_PASS; /* ICMPv6 (NDP) and the rest: the host's */
+	idx = bpf_map_lookup_elem(&vip_index, &zero);
+	if (!idx)
+		return XDP_PASS;
+	as = index_find(idx, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, 0, 0, 0);
+	if (!as)
+		return XDP_PASS;
 	/*
 	 * We do not walk extension headers: a VIP-bound packet that carries any
 	 * is dropped (counted), so a port is never read from the wrong place.
 	 */
 	if (nh == IPPROTO_FRAGMENT)
-		return unplaceable(&ak, DSRLB_R_FRAGMENT);
+		return drop(DSRLB_R_FRAGMENT);
 	if (is_ipv6_exthdr(nh))
-		return unplaceable(&ak, DSRLB_R_IPV6_EXTHDR);
-	if (nh != IPPROTO_TCP && nh != IPPROTO_UDP)
-		return XDP_PASS;
-	if (l4_ports(c, nh, plen, &ports, &k.port))
-		return unplaceable(&ak, DSRLB_R_L4_TRUNCATED);
+		return drop(DSRLB_R_IPV6_EXTHDR);
+	if (l4_ports(c, nh, plen, &ports, &dport))
+		return drop(DSRLB_R_L4_TRUNCATED);
 
-	__builtin_memcpy(k.addr, &ip6->daddr, 16);
-	k.proto = nh;
-	k.family = DSRLB_AF_INET6;
-	vip = vip_find(&k);
-	if (!vip)
+	vip = vip_pick(idx, as, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, nh, dport);
+	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS;
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&ip6->saddr,

@@ -11,39 +11,37 @@
 #include <bpf/bpf_helpers.h>
 #include "dsrlb_abi.h"
 
-/* {address, port, protocol} -> VIP. Port 0 matches every port. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DSRLB_MAX_VIPS);
-	__type(key, struct dsrlb_vip_key);
-	__type(value, struct dsrlb_vip);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} vips SEC(".maps");
-
 /*
- * Addresses that carry any VIP. Consulted only for frames we cannot fully
- * parse (fragments, options, truncated L4) to decide drop (ours) or pass.
+ * The VIP index (see struct dsrlb_vip_slot): one inner array, rebuilt by the
+ * control plane and swapped in at key 0 with one update.
  */
+struct dsrlb_vip_index {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * DSRLB_VIP_INDEX_SLOTS);
+	__type(key, __u32);
+	/* by size: clang emits only a forward declaration of the struct here */
+	__uint(value_size, sizeof(struct dsrlb_vip_slot));
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DSRLB_MAX_VIPS);
-	__type(key, struct dsrlb_addr_key);
-	__type(value, __u32);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} vip_addrs SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct dsrlb_vip_index);
+} vip_index SEC(".maps");
 
 /*
  * One Maglev ring per VIP id: slot -> backend id. Each ring is built aside in
  * a fresh inner map and swapped in with one update, so a reader sees the old
- * ring or the new one, never a half-written one. BPF_F_INNER_MAP lets rings
- * differ in size (the table size is per VIP).
+ * ring or the new one, never a half-written one. All rings have the same
+ * size (the loader sets it from knobs.ring_size before load), so the
+ * verifier inlines the lookup instead of calling a helper.
  */
 struct dsrlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_RING_SIZE_DEFAULT);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(map_flags, BPF_F_INNER_MAP);
 };
 
 struct {
@@ -60,14 +58,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dsrlb_backend);
 } backends SEC(".maps");
-
-/* Interfaces we are attached to: ifindex -> our MAC on it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DSRLB_MAX_IFACES);
-	__type(key, __u32);
-	__type(value, struct dsrlb_iface);
-} ifaces SEC(".maps");
 
 /* Per-CPU packet and byte counters: per VIP id, per backend id. */
 struct {

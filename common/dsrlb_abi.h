@@ -20,9 +20,6 @@
 #ifndef DSRLB_MAX_BACKENDS
 #define DSRLB_MAX_BACKENDS 65536 /* backend ids are global across VIPs */
 #endif
-#ifndef DSRLB_MAX_IFACES
-#define DSRLB_MAX_IFACES 64
-#endif
 
 /* Maglev's default table size: prime, and ~650 slots per backend at 100. */
 #define DSRLB_RING_SIZE_DEFAULT 65537
@@ -35,29 +32,33 @@ enum dsrlb_family {
 };
 
 /*
- * Key of the vips map. addr holds an IPv4 address in its first 4 bytes (the
- * rest zero) or an IPv6 address; port is in network order, 0 = every port.
+ * The VIP index: an open-addressed table in an array, built aside by the
+ * control plane and swapped in whole. Array lookups are inlined by the
+ * verifier; hash map lookups cost 15-20 ns each on a retpoline kernel, which
+ * is more than the rest of the program. Two regions of DSRLB_VIP_INDEX_SLOTS:
+ *
+ *   address entries (port 0, proto 0): "is this destination a VIP at all",
+ *     the VIP for every port per protocol, and whether port entries exist;
+ *   port entries: {address, protocol, port} -> VIP, for VIPs on one port.
+ *
+ * An entry sits at most DSRLB_VIP_INDEX_PROBES slots after its home slot
+ * (linear probing); a lookup stops at the first empty slot (family 0).
  */
-struct dsrlb_vip_key {
-	__u8 addr[16];
-	__be16 port;
-	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 family; /* enum dsrlb_family */
+#define DSRLB_VIP_INDEX_SLOTS 65536 /* power of two, per region */
+#define DSRLB_VIP_INDEX_PROBES 8
+
+struct dsrlb_vip_slot {
+	__u8 addr[16];   /* IPv4 in the first 4 bytes, the rest zero */
+	__be16 port;     /* 0 in address entries */
+	__u8 family;     /* enum dsrlb_family; 0 = empty slot */
+	__u8 proto;      /* 0 in address entries */
+	__u32 vip[2];    /* address entry: VIP for every port, [0] TCP [1] UDP;
+			  * port entry: vip[0] is the VIP. DSRLB_VIP_NONE if none */
+	__u8 port_vips[2]; /* address entry: port entries exist for TCP, UDP */
+	__u8 pad[2];
 };
 
-/* Key of the vip_addrs map: is this destination one of ours at all? */
-struct dsrlb_addr_key {
-	__u8 addr[16];
-	__u8 family;
-	__u8 pad[3];
-};
-
-struct dsrlb_vip {
-	__u32 id;        /* index into rings, vip_stats */
-	__u32 ring_size; /* entries in this VIP's ring (a prime) */
-	__u32 flags;     /* reserved, 0 */
-	__u32 pad;
-};
+#define DSRLB_VIP_NONE 0xffffffffu
 
 /* One backend: where to send a frame. Indexed by backend id. */
 struct dsrlb_backend {
@@ -68,12 +69,6 @@ struct dsrlb_backend {
 
 /* The control plane sets this only once the MAC is resolved and non-zero. */
 #define DSRLB_BACKEND_F_VALID 0x1
-
-/* An interface the program is attached to: its MAC is our source MAC. */
-struct dsrlb_iface {
-	__u8 mac[6];
-	__u16 pad;
-};
 
 /* Packet and byte counters, per CPU, per VIP and per backend. */
 struct dsrlb_counter {
@@ -116,10 +111,20 @@ enum dsrlb_reason {
 /* Room for reasons added later without resizing a pinned map. */
 #define DSRLB_REASONS_SLOTS 64
 
-/* Read-only knobs, set by the loader before the program is loaded. */
+/*
+ * Read-only knobs, set by the loader before the program is loaded. One loaded
+ * program serves one interface: its MAC is our source MAC, and only frames
+ * addressed to it are balanced. Every ring has ring_size slots, which lets the
+ * verifier inline the ring lookup.
+ */
 struct dsrlb_knobs {
 	__u32 hash_seed;
-	__u32 pad;
+	__u32 ring_size; /* prime */
+	__u8 ifmac[6];
+	__u16 pad;
 };
+
+/* Flow hash -> ring slot without a division: the high half of hash * size. */
+#define DSRLB_SLOT(hash, size) ((__u32)(((__u64)(hash) * (size)) >> 32))
 
 #endif /* DSRLB_ABI_H */

@@ -75,4 +75,25 @@ DSRLB_INLINE __u32 dsrlb_hash_v6(__u32 seed, const __u32 *s, const __u32 *d,
 	return dsrlb_hash_final(h, 36);
 }
 
+/*
+ * Home slot of a VIP index entry. The words are the address as it sits in the
+ * packet (4 or 16 bytes) and {port, protocol, family}; no secret is needed:
+ * only the operator chooses VIP addresses, so nobody can aim at a slot.
+ */
+DSRLB_INLINE __u32 dsrlb_index_hash(const __u32 *addr, int words, __u32 tail)
+{
+	/* multiply-xorshift: enough to spread addresses an operator picks */
+	__u32 h = tail * 0x85ebca6bu;
+
+	for (int i = 0; i < words; i++)
+		h = (h ^ addr[i]) * 0x9e3779b1u;
+	return h ^ (h >> 15);
+}
+
+/* The last word hashed: port (network order, as in the packet), protocol, family. */
+DSRLB_INLINE __u32 dsrlb_index_tail(__u16 port_be, __u8 proto, __u8 family)
+{
+	return (__u32)port_be | ((__u32)proto << 16) | ((__u32)family << 24);
+}
+
 #endif /* DSRLB_HASH_H */

@@ -13,16 +13,21 @@
 
 #include "dataplane.h"
 #include "dsrlb.skel.h"
+#include "vipindex.h"
 
 struct dp {
 	struct dsrlb_bpf *skel;
 	int ncpus;
+	uint32_t ring_size;
+	/* The VIP index as the control plane wants it; dp_commit() writes it. */
+	struct dsrlb_vip_slot *entries;
+	int nentries, cap;
 };
 
 int dp_open(struct dp **out, const struct dp_opts *opts)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
-	int err;
+	int err, tmpl;
 
 	if (!dp)
 		return -ENOMEM;
@@ -36,8 +41,25 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 		err = -errno;
 		goto fail;
 	}
+	dp->ring_size = opts->ring_size ? opts->ring_size : DSRLB_RING_SIZE_DEFAULT;
+	if (dp->ring_size > DSRLB_RING_SIZE_MAX) {
+		err = -EINVAL;
+		goto fail;
+	}
 	dp->skel->rodata->knobs.hash_seed = opts->hash_seed;
-	err = dsrlb_bpf__load(dp->skel);
+	dp->skel->rodata->knobs.ring_size = dp->ring_size;
+	memcpy((void *)dp->skel->rodata->knobs.ifmac, opts->ifmac, 6);
+	/* The rings' template, sized before load so that lookups are inlined. */
+	tmpl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_ring_tmpl", sizeof(uint32_t),
+			      sizeof(uint32_t), dp->ring_size, NULL);
+	if (tmpl < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = bpf_map__set_inner_map_fd(dp->skel->maps.rings, tmpl);
+	if (!err)
+		err = dsrlb_bpf__load(dp->skel);
+	close(tmpl);
 	if (err)
 		goto fail;
 	*out = dp;
@@ -52,6 +74,7 @@ void dp_close(struct dp *dp)
 	if (!dp)
 		return;
 	dsrlb_bpf__destroy(dp->skel);
+	free(dp->entries);
 	free(dp);
 }
 
@@ -96,15 +119,6 @@ static int update(struct bpf_map *map, const void *key, const void *val)
 	return bpf_map_update_elem(bpf_map__fd(map), key, val, BPF_ANY) ? -errno : 0;
 }
 
-int dp_iface_set(struct dp *dp, int ifindex, const uint8_t mac[6])
-{
-	struct dsrlb_iface v = {};
-	uint32_t k = (uint32_t)ifindex;
-
-	memcpy(v.mac, mac, 6);
-	return update(dp->skel->maps.ifaces, &k, &v);
-}
-
 int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -125,17 +139,21 @@ int dp_backend_clear(struct dp *dp, uint32_t id)
 	return update(dp->skel->maps.backends, &id, &v);
 }
 
-int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t size)
+uint32_t dp_ring_size(const struct dp *dp)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	return dp->ring_size;
+}
+
+int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring)
+{
 	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
-	uint32_t *keys, count = size;
+	uint32_t size = dp->ring_size, *keys, count = size;
 	int fd, err;
 
-	if (!size || size > DSRLB_RING_SIZE_MAX || vip_id >= DSRLB_MAX_VIPS)
+	if (vip_id >= DSRLB_MAX_VIPS)
 		return -EINVAL;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_ring", sizeof(uint32_t),
-			    sizeof(uint32_t), size, &copts);
+			    sizeof(uint32_t), size, NULL);
 	if (fd < 0)
 		return -errno;
 	keys = malloc(size * sizeof(*keys));
@@ -157,20 +175,105 @@ int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t 
 	return err;
 }
 
-int dp_vip_set(struct dp *dp, const struct dsrlb_vip_key *key, uint32_t vip_id,
-	       uint32_t ring_size)
+static struct dsrlb_vip_slot *entry_get(struct dp *dp, const struct dsrlb_addr *a,
+					uint16_t port, uint8_t proto)
 {
-	struct dsrlb_vip v = { .id = vip_id, .ring_size = ring_size };
-	struct dsrlb_addr_key ak = {};
-	uint32_t one = 1;
-	int err;
+	struct dsrlb_vip_slot key = {}, *e;
 
-	memcpy(ak.addr, key->addr, sizeof(ak.addr));
-	ak.family = key->family;
-	err = update(dp->skel->maps.vip_addrs, &ak, &one);
+	memcpy(key.addr, a->bytes, a->family == DSRLB_AF_INET ? 4 : 16);
+	key.family = a->family;
+	key.port = htons(port);
+	key.proto = port ? proto : 0;
+	for (int i = 0; i < dp->nentries; i++) {
+		e = &dp->entries[i];
+		if (e->family == key.family && e->proto == key.proto && e->port == key.port &&
+		    !memcmp(e->addr, key.addr, sizeof(key.addr)))
+			return e;
+	}
+	if (dp->nentries == dp->cap) {
+		int cap = dp->cap ? dp->cap * 2 : 64;
+		void *n = realloc(dp->entries, (size_t)cap * sizeof(*e));
+
+		if (!n)
+			return NULL;
+		dp->entries = n;
+		dp->cap = cap;
+	}
+	e = &dp->entries[dp->nentries++];
+	*e = key;
+	e->vip[0] = e->vip[1] = DSRLB_VIP_NONE;
+	return e;
+}
+
+int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
+	       uint32_t vip_id)
+{
+	struct dsrlb_vip_slot *as, *ps;
+	int pi = proto == IPPROTO_UDP;
+
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || vip_id == DSRLB_VIP_NONE)
+		return -EINVAL;
+	as = entry_get(dp, addr, 0, 0);
+	if (!as)
+		return -ENOMEM;
+	if (!port) {
+		as->vip[pi] = vip_id;
+		return 0;
+	}
+	as->port_vips[pi] = 1;
+	ps = entry_get(dp, addr, port, proto);
+	if (!ps)
+		return -ENOMEM;
+	ps->vip[0] = vip_id;
+	return 0;
+}
+
+int dp_commit(struct dp *dp)
+{
+	struct dsrlb_vip_slot *table = malloc(sizeof(*table) * VIPINDEX_TABLE_SLOTS), *vals;
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	uint32_t *keys, n = 0, zero = 0;
+	int err, fd = -1;
+
+	keys = calloc(dp->nentries ? dp->nentries : 1, sizeof(*keys));
+	vals = calloc(dp->nentries ? dp->nentries : 1, sizeof(*vals));
+	if (!table || !keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = vipindex_place(dp->entries, dp->nentries, table);
 	if (err)
-		return err;
-	return update(dp->skel->maps.vips, key, &v);
+		goto out;
+	/* A new array is all zeroes (empty slots): write only the used ones. */
+	for (uint32_t s = 0; s < VIPINDEX_TABLE_SLOTS; s++) {
+		if (!table[s].family)
+			continue;
+		keys[n] = s;
+		vals[n++] = table[s];
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_vip_index", sizeof(uint32_t),
+			    sizeof(struct dsrlb_vip_slot), VIPINDEX_TABLE_SLOTS, NULL);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (n) {
+		uint32_t count = n;
+
+		err = bpf_map_update_batch(fd, keys, vals, &count, &bopts) ? -errno : 0;
+		if (!err && count != n)
+			err = -EIO;
+		if (err)
+			goto out;
+	}
+	err = update(dp->skel->maps.vip_index, &zero, &fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(table);
+	free(keys);
+	free(vals);
+	return err;
 }
 
 static uint32_t mode_flags(enum dp_mode m)
@@ -239,14 +342,4 @@ int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
 	}
 	free(v);
 	return err;
-}
-
-void dp_vip_key(struct dsrlb_vip_key *k, const struct dsrlb_addr *a, uint16_t port,
-		uint8_t proto)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->addr, a->bytes, a->family == DSRLB_AF_INET ? 4 : 16);
-	k->port = htons(port);
-	k->proto = proto;
-	k->family = a->family;
 }

@@ -20,6 +20,8 @@ struct dp;
 
 struct dp_opts {
 	uint32_t hash_seed;
+	uint32_t ring_size; /* prime; every VIP's ring has this many slots */
+	uint8_t ifmac[6];   /* the interface's MAC: only frames to it are balanced */
 };
 
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
@@ -33,12 +35,19 @@ int dp_prog_fd(const struct dp *dp);
 int dp_pin(struct dp *dp, const char *dir);
 void dp_unpin(struct dp *dp, const char *dir);
 
-int dp_iface_set(struct dp *dp, int ifindex, const uint8_t mac[6]);
 int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6]);
 int dp_backend_clear(struct dp *dp, uint32_t id);
-int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t size);
-int dp_vip_set(struct dp *dp, const struct dsrlb_vip_key *key, uint32_t vip_id,
-	       uint32_t ring_size);
+/* ring has dp_ring_size() backend ids. */
+int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring);
+uint32_t dp_ring_size(const struct dp *dp);
+/*
+ * Route {addr, port (0 = every port), proto} to a VIP id whose ring exists.
+ * Staged: nothing changes in the data plane until dp_commit() builds the new
+ * VIP index and swaps it in (-ENOSPC/-EEXIST leave the old one in place).
+ */
+int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
+	       uint32_t vip_id);
+int dp_commit(struct dp *dp);
 
 /* Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use. */
 int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, enum dp_mode *used);
@@ -47,8 +56,5 @@ int dp_detach(struct dp *dp, int ifindex, enum dp_mode used);
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum);
 int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);
-
-void dp_vip_key(struct dsrlb_vip_key *k, const struct dsrlb_addr *a, uint16_t port,
-		uint8_t proto);
 
 #endif

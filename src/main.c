@@ -462,8 +462,9 @@ int main(int argc, char **argv)
 	}
 
 	{
-		struct dp_opts dopts = { .hash_seed = o.hash_seed };
+		struct dp_opts dopts = { .hash_seed = o.hash_seed, .ring_size = o.table_size };
 
+		memcpy(dopts.ifmac, ifmac, 6);
 		e = dp_open(&dp, &dopts);
 	}
 	if (e) {
@@ -475,11 +476,6 @@ int main(int argc, char **argv)
 		log_warn(e, "cannot pin maps under %s; bpftool will not find them", pindir);
 	else
 		pinned = true;
-	e = dp_iface_set(dp, ifindex, ifmac);
-	if (e) {
-		log_err(e, "cannot register %s in the data plane", o.ifname);
-		goto out;
-	}
 
 	ring = calloc(o.table_size, sizeof(*ring));
 	if (!ring) {
@@ -510,16 +506,13 @@ int main(int argc, char **argv)
 		/* The ring holds indexes into mb[]; the data plane wants backend ids. */
 		for (uint32_t s = 0; s < o.table_size; s++)
 			ring[s] = vp->bid[ring[s]];
-		e = dp_ring_swap(dp, vp->id, ring, o.table_size);
+		e = dp_ring_swap(dp, vp->id, ring);
 		for (int p = 0; !e && p < 2; p++) {
-			struct dsrlb_vip_key k;
 			unsigned bit = p ? VIP_PROTO_UDP : VIP_PROTO_TCP;
 
-			if (!(vp->spec.protos & bit))
-				continue;
-			dp_vip_key(&k, &vp->spec.addr, vp->spec.port,
-				   p ? IPPROTO_UDP : IPPROTO_TCP);
-			e = dp_vip_set(dp, &k, vp->id, o.table_size);
+			if (vp->spec.protos & bit)
+				e = dp_vip_set(dp, &vp->spec.addr, vp->spec.port,
+					       p ? IPPROTO_UDP : IPPROTO_TCP, vp->id);
 		}
 		if (e) {
 			log_err(e, "cannot install VIP %s", vip_spec_str(&vp->spec, a, sizeof(a)));
@@ -527,6 +520,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	e = dp_commit(dp);
+	if (e) {
+		log_err(e, "cannot build the VIP index");
+		goto out;
+	}
 	e = dp_attach(dp, ifindex, o.mode, &used);
 	if (e == -EBUSY || e == -EEXIST) {
 		log_errx("%s already has an XDP program; remove it first (ip link set dev %s xdp off) or pick another interface",

@@ -13,6 +13,7 @@ fi
 SUITES=(
 	"maglev|build/tests/test_maglev"
 	"addr|build/tests/test_addr"
+	"vipindex|build/tests/test_vipindex"
 	"xdp fixtures|unshare --net build/tests/test_xdp"
 	"cli|tests/e2e/cli.sh"
 	"playground|tests/e2e/playground.sh"
