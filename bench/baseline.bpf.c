@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The two XDP baselines of the benchmark, on the balancer's interface:
+ * The XDP baselines of the benchmark. bench_pass is the test-run floor (an
+ * empty program). On the balancer's interface:
  * bench_drop counts and drops (the limit of the machine), bench_macswap
  * rewrites both MACs and sends the frame back (the floor of any XDP
  * balancer: no parsing, no lookup).
@@ -31,6 +32,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drop_count SEC(".maps");
+
+SEC("xdp")
+int bench_pass(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_PASS;
+}
 
 SEC("xdp")
 int bench_drop(struct xdp_md *ctx)

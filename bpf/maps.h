@@ -19,8 +19,7 @@ struct dsrlb_vip_index {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * DSRLB_VIP_INDEX_SLOTS);
 	__type(key, __u32);
-	/* by size: clang emits only a forward declaration of the struct here */
-	__uint(value_size, sizeof(struct dsrlb_vip_slot));
+	__type(value, struct dsrlb_vip_slot);
 };
 
 struct {
@@ -31,17 +30,20 @@ struct {
 } vip_index SEC(".maps");
 
 /*
- * One Maglev ring per VIP id: slot -> backend id. Each ring is built aside in
- * a fresh inner map and swapped in with one update, so a reader sees the old
- * ring or the new one, never a half-written one. All rings have the same
- * size (the loader sets it from knobs.ring_size before load), so the
- * verifier inlines the lookup instead of calling a helper.
+ * One Maglev ring per VIP id: slot -> backend id, in two halves of
+ * knobs.ring_size slots. vip_half says which half is live. A change writes the
+ * idle half (through mmap) and then flips vip_half with one aligned store, so
+ * a packet reads the old table or the new one. Swapping whole inner maps
+ * instead would cost an RCU grace period per change (the kernel waits one
+ * after every map-in-map update), 8-16 ms here. The loader sizes the
+ * template (2 * ring_size) before load, so the lookup is inlined.
  */
 struct dsrlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DSRLB_RING_SIZE_DEFAULT);
+	__uint(max_entries, 2 * DSRLB_RING_SIZE_DEFAULT);
 	__type(key, __u32);
 	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);
 };
 
 struct {
@@ -50,6 +52,14 @@ struct {
 	__type(key, __u32);
 	__array(values, struct dsrlb_ring);
 } rings SEC(".maps");
+
+/* VIP id -> live half of its ring (0 or 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DSRLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} vip_half SEC(".maps");
 
 /* Backend id -> MAC and state. */
 struct {

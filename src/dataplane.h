@@ -37,7 +37,10 @@ void dp_unpin(struct dp *dp, const char *dir);
 
 int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6]);
 int dp_backend_clear(struct dp *dp, uint32_t id);
-/* ring has dp_ring_size() backend ids. */
+/*
+ * ring has dp_ring_size() backend ids. An existing VIP's table changes at
+ * once (atomically); a new VIP's ring enters the data plane at dp_commit().
+ */
 int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring);
 uint32_t dp_ring_size(const struct dp *dp);
 /*

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Turn dsrlb-bench's JSON lines into the benchmark report.
+
+Prints a text table, writes bench/results/latest.json and latest.png (with
+gnuplot), and replaces the figures between the bench markers in README.md.
+Usage: report.py RAW.jsonl [--quick Q] [--seconds S]
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "bench", "results")
+CASES = ["xdp_drop", "xdp_macswap", "dsrlb", "nft_fwd", "kernel_fwd"]
+KINDS = ["udp4", "tcp4", "udp6"]
+
+
+def stats(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def main():
+    raw, quick, seconds = sys.argv[1], "", 0
+    args = sys.argv[2:]
+    for i, a in enumerate(args):
+        if a == "--quick":
+            quick = args[i + 1]
+        if a == "--seconds":
+            seconds = int(args[i + 1])
+    rows = [json.loads(l) for l in open(raw) if l.startswith("{")]
+
+    rates = {}
+    for r in rows:
+        if r["type"] == "rate":
+            key = (r["case"], r["kind"], r["vips"], r["backends"], r["flows"])
+            rates.setdefault(key, []).append(r["pps"])
+
+    out = {"machine": machine(), "quick": bool(quick), "seconds": seconds,
+           "comparison": {}, "scaling": {}, "cost": {}, "build": None, "targets": []}
+
+    def med(case, kind, **kw):
+        vals = [v for k, vs in rates.items() for v in vs
+                if k[0] == case and k[1] == kind and all(
+                    k[{"vips": 2, "backends": 3, "flows": 4}[n]] == x for n, x in kw.items())]
+        return stats(vals) if vals else None
+
+    for kind in KINDS:
+        drop = med("xdp_drop", kind)
+        swap = med("xdp_macswap", kind)
+        out["comparison"][kind] = {}
+        for case in CASES:
+            s = med(case, kind)
+            if not s:
+                continue
+            s["vs_drop"] = s["median"] / drop["median"] if drop else None
+            s["vs_macswap"] = s["median"] / swap["median"] if swap else None
+            out["comparison"][kind][case] = s
+
+    ref = med("scale_ref", "udp4")
+    for label, dim in (("scale_vips", "vips"), ("scale_backends", "backends"),
+                       ("scale_flows", "flows"), ("scale_vips_one", "vips_one")):
+        field = "vips" if dim == "vips_one" else dim
+        pts = sorted({k[{"vips": 2, "backends": 3, "flows": 4}[field]]
+                      for k in rates if k[0] == label})
+        if dim == "vips_one" and pts:
+            pts = [1] + pts  # one VIP configured is the same case as in scale_vips
+        series = []
+        for p in pts:
+            s = med("scale_vips" if (dim == "vips_one" and p == 1) else label, "udp4",
+                    **{field: p})
+            if not s:
+                continue
+            s[dim] = p
+            s["vs_drop"] = s["median"] / ref["median"] if ref else None
+            series.append(s)
+        if series:
+            lo = min(s["median"] for s in series)
+            hi = max(s["median"] for s in series)
+            out["scaling"][dim] = {"points": series, "spread": (hi - lo) / hi}
+
+    for r in rows:
+        if r["type"] == "cost":
+            key = f'vips={r["vips"]} backends={r["backends"]}'
+            out["cost"].setdefault(key, {})[r["case"]] = {
+                "median": r["ns_median"], "min": r["ns_min"], "max": r["ns_max"]}
+        if r["type"] == "build":
+            out["build"] = r
+
+    # Targets (issue 3), each as measured here.
+    def target(name, value, ok, fmt):
+        out["targets"].append({"target": name, "measured": fmt.format(value) if value is not None
+                               else "n/a", "met": bool(ok)})
+
+    c = out["comparison"]
+    for kind in ("udp4", "tcp4"):
+        v = c.get(kind, {}).get("dsrlb", {}).get("vs_drop")
+        target(f">= 0.70x XDP_DROP ({kind})", v, v is not None and v >= 0.70, "{:.2f}x")
+    for kind in KINDS:
+        d = c.get(kind, {}).get("dsrlb")
+        n = c.get(kind, {}).get("nft_fwd")
+        k = c.get(kind, {}).get("kernel_fwd")
+        if d and n:
+            v = d["median"] / n["median"]
+            target(f">= 5x nftlb-style rules ({kind})", v, v >= 5, "{:.1f}x")
+        if d and k:
+            v = d["median"] / k["median"]
+            target(f">= 3x kernel forwarding ({kind})", v, v >= 3, "{:.1f}x")
+    base = out["cost"].get("vips=1 backends=2", {})
+    for case in ("hit_tcp4", "hit_udp4", "hit_udp6"):
+        v = base.get(case, {}).get("median")
+        target(f"<= 40 ns/packet test-run, VIP {case[4:]}", v, v is not None and v <= 40,
+               "{:.0f} ns")
+    v = base.get("miss_udp4", {}).get("median")
+    target("<= 15 ns/packet test-run, VIP miss", v, v is not None and v <= 15, "{:.0f} ns")
+    for dim, label in (("vips", "1 to 10,000 VIPs, traffic to all"),
+                       ("vips_one", "1 to 10,000 VIPs, traffic to one"),
+                       ("backends", "2 to 1,000 backends")):
+        v = out["scaling"].get(dim, {}).get("spread")
+        target(f"rate within 10% from {label}", None if v is None else v * 100,
+               v is not None and v <= 0.10, "{:.1f}% apart")
+    b = out["build"]
+    target("table build + swap < 10 ms (1,000 weighted backends, 65537 slots)",
+           b and b["ms_median"], b and b["ms_median"] < 10, "{:.1f} ms")
+
+    text = render(out)
+    print(text)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    chart(out)
+    readme(text, out)
+    print(f"bench: wrote bench/results/latest.json, bench/results/latest.png, README.md figures")
+
+
+def mpps(v):
+    return f"{v / 1e6:.2f}"
+
+
+def render(o):
+    m = o["machine"]
+    lines = [f'Machine: {m["cpu"]}, {m["cores"]} cores, Linux {m["kernel"]}, {m["date"]}'
+             f'{" (quick run)" if o["quick"] else ""}',
+             "Packets per second delivered to the sink, one core, 64-byte frames, "
+             "524,288 flows from 32,768 sources.", ""]
+    lines.append(f'{"system":<12} {"kind":<5} {"Mpps median":>11} {"min":>6} {"max":>6} '
+                 f'{"vs XDP_DROP":>11} {"vs MAC rewrite":>14}')
+    for kind in KINDS:
+        for case in CASES:
+            s = o["comparison"].get(kind, {}).get(case)
+            if not s:
+                continue
+            lines.append(f'{case:<12} {kind:<5} {mpps(s["median"]):>11} {mpps(s["min"]):>6} '
+                         f'{mpps(s["max"]):>6} {s["vs_drop"]:>10.2f}x {s["vs_macswap"]:>13.2f}x')
+    lines.append("")
+    lines.append("Scaling (dsrlb, udp4; ratio to XDP_DROP in the same run):")
+    for dim, s in o["scaling"].items():
+        pts = ", ".join(f'{p[dim]:,}: {mpps(p["median"])} Mpps ({p["vs_drop"]:.2f}x)'
+                        for p in s["points"])
+        name = {"vips": "VIPs (traffic to all)", "vips_one": "VIPs (traffic to one)",
+                "backends": "backends", "flows": "flows"}[dim]
+        lines.append(f'  {name:<22} {pts}; spread {s["spread"] * 100:.1f}%')
+    lines.append("")
+    lines.append("Test-run cost, ns/packet (median; floor = an empty XDP program):")
+    for key, cases in o["cost"].items():
+        lines.append("  " + key + ": " + ", ".join(
+            f'{c} {v["median"]:.0f}' for c, v in cases.items()))
+    lines.append("  flow-table hit/miss: n/a (no flow table yet)")
+    b = o["build"]
+    if b:
+        lines.append(f'Table build + swap, {b["backends"]} weighted backends, {b["table"]} slots: '
+                     f'{b["ms_median"]:.2f} ms median ({b["build_ms_median"]:.2f} ms of it building)')
+    lines.append("")
+    lines.append("Targets:")
+    for t in o["targets"]:
+        lines.append(f'  [{"met" if t["met"] else "NOT met"}] {t["target"]}: {t["measured"]}')
+    return "\n".join(lines)
+
+
+def chart(o):
+    png = os.path.join(RESULTS, "latest.png")
+    with tempfile.TemporaryDirectory() as d:
+        bars = os.path.join(d, "bars.dat")
+        with open(bars, "w") as f:
+            for case in CASES:
+                vals = [o["comparison"].get(k, {}).get(case, {}).get("vs_drop") for k in KINDS]
+                f.write(case + " " + " ".join(f"{v:.3f}" if v else "0" for v in vals) + "\n")
+        scale = {}
+        for dim, s in o["scaling"].items():
+            p = os.path.join(d, f"{dim}.dat")
+            with open(p, "w") as f:
+                for pt in s["points"]:
+                    f.write(f'{pt[dim]} {pt["vs_drop"]:.3f}\n')
+            scale[dim] = p
+        m = o["machine"]
+        script = f'''
+set terminal pngcairo size 1100,720 font "DejaVu Sans,10" noenhanced
+set output "{png}"
+set multiplot layout 2,3 title "dsrlb benchmark: {m["cpu"]}, {m["cores"]} cores, Linux {m["kernel"]}, {m["date"]}"
+set origin 0,0.5
+set size 1,0.5
+set style data histograms
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set ylabel "ratio to XDP_DROP (same run)"
+set yrange [0:1.1]
+set grid ytics
+set key top right
+plot "{bars}" using 2:xtic(1) title "IPv4 UDP", "" using 3 title "IPv4 TCP SYN", "" using 4 title "IPv6 UDP"
+set size 0.333,0.5
+set style data linespoints
+set logscale x
+set key off
+set yrange [0:1.1]
+'''
+        script += 'set key bottom left\n'
+        if "vips" in scale:
+            two = f', "{scale["vips_one"]}" using 1:2 lw 2 pt 5 title "traffic to one VIP"' \
+                if "vips_one" in scale else ""
+            script += (f'set origin 0,0\nset xlabel "VIPs configured"\n'
+                       f'plot "{scale["vips"]}" using 1:2 lw 2 pt 7 title "traffic to all VIPs"{two}\n')
+        script += 'set key off\n'
+        for i, (dim, title) in enumerate((("backends", "backends"), ("flows", "active flows"))):
+            if dim in scale:
+                script += (f'set origin {(i + 1) * 0.333},0\nset xlabel "{title}"\n'
+                           f'plot "{scale[dim]}" using 1:2 lw 2 pt 7\n')
+        script += "unset multiplot\n"
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode:
+            print("bench: gnuplot failed:", r.stderr, file=sys.stderr)
+
+
+def readme(text, o):
+    path = os.path.join(ROOT, "README.md")
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    body = open(path).read()
+    if begin not in body or end not in body:
+        return
+    unmet = [t for t in o["targets"] if not t["met"]]
+    block = (f"{begin}\n![benchmark chart](bench/results/latest.png)\n\n```\n{text}\n```\n")
+    if unmet:
+        block += ("\nTargets not met on this machine are listed above as `NOT met`; "
+                  "see \"What limits it\" below.\n")
+    block += end
+    a = body.index(begin)
+    b = body.index(end) + len(end)
+    with open(path, "w") as f:
+        f.write(body[:a] + block + body[b:])
+
+
+if __name__ == "__main__":
+    main()
