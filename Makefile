@@ -30,6 +30,8 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
              $(BUILD)/tests/test_xdp
 
 .DELETE_ON_ERROR:
+# keep BPF objects and skeletons between runs (they are intermediates of chains)
+.SECONDARY:
 .PHONY: all deps check-deps test demo bench clean
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o

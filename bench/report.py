@@ -144,11 +144,16 @@ def main():
     text = render(out)
     print(text)
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+    # A quick run is for everyday checks: it never replaces the full figures.
+    name = "quick" if quick else "latest"
+    with open(os.path.join(RESULTS, f"{name}.json"), "w") as f:
         json.dump(out, f, indent=1)
-    chart(out)
-    readme(text, out)
-    print(f"bench: wrote bench/results/latest.json, bench/results/latest.png, README.md figures")
+    chart(out, os.path.join(RESULTS, f"{name}.png"))
+    if quick:
+        print(f"bench: wrote bench/results/{name}.json and {name}.png")
+    else:
+        readme(text, out)
+        print(f"bench: wrote bench/results/{name}.json, {name}.png and the README's figures")
 
 
 def mpps(v):
@@ -195,8 +200,7 @@ def render(o):
     return "\n".join(lines)
 
 
-def chart(o):
-    png = os.path.join(RESULTS, "latest.png")
+def chart(o, png):
     with tempfile.TemporaryDirectory() as d:
         bars = os.path.join(d, "bars.dat")
         with open(bars, "w") as f:
