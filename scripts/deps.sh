@@ -14,6 +14,8 @@ NEEDS=(
 	"command -v pkg-config|pkg-config"
 	"test -f /usr/include/bpf/libbpf.h|libbpf-dev"
 	"test -f /usr/include/libmnl/libmnl.h|libmnl-dev"
+	"test -f /usr/include/yaml.h|libyaml-dev"
+	"test -f /usr/include/systemd/sd-daemon.h|libsystemd-dev"
 	"test -f /usr/include/gelf.h|libelf-dev"
 	"test -f /usr/include/zlib.h|zlib1g-dev"
 	"test -f /usr/include/linux/bpf.h|linux-libc-dev"

@@ -296,6 +296,29 @@ int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint
 	return 0;
 }
 
+void dp_vips_reset(struct dp *dp)
+{
+	dp->nentries = 0;
+}
+
+int dp_ring_del(struct dp *dp, uint32_t vip_id)
+{
+	struct ring *r;
+	int err = 0;
+
+	if (vip_id >= DSRLB_MAX_VIPS || !dp->rings[vip_id])
+		return -ENOENT;
+	r = dp->rings[vip_id];
+	if (!r->pending &&
+	    bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.rings), &vip_id))
+		err = -errno;
+	munmap(r->mem, ring_bytes(dp));
+	close(r->fd);
+	free(r);
+	dp->rings[vip_id] = NULL;
+	return err;
+}
+
 /* Put every new ring into the rings map with one batch update. */
 static int rings_commit(struct dp *dp)
 {

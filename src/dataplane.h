@@ -51,6 +51,10 @@ uint32_t dp_ring_size(const struct dp *dp);
 int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
 	       uint32_t vip_id);
 int dp_commit(struct dp *dp);
+/* Forget every staged VIP route (the next dp_commit() installs only new ones). */
+void dp_vips_reset(struct dp *dp);
+/* Remove a VIP's ring once the committed index no longer names the VIP. */
+int dp_ring_del(struct dp *dp, uint32_t vip_id);
 
 /* Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use. */
 int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, enum dp_mode *used);

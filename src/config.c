@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The config file: YAML (JSON is YAML too), one schema, every error reported
+ * with its line and column, nothing applied unless all of it is valid.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "maglev.h"
+
+struct errs {
+	char *buf;
+	size_t len, cap;
+	int n;
+	const char *name;
+};
+
+__attribute__((format(printf, 4, 5))) static void err_at(struct errs *e, int line, int col,
+							 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->n++;
+	if (line > 0)
+		k = snprintf(NULL, 0, "%s:%d:%d: %s\n", e->name, line, col, msg);
+	else
+		k = snprintf(NULL, 0, "%s: %s\n", e->name, msg);
+	if (e->len + (size_t)k + 1 > e->cap) {
+		size_t cap = (e->cap + (size_t)k + 1) * 2;
+		char *n = realloc(e->buf, cap);
+
+		if (!n)
+			return;
+		e->buf = n;
+		e->cap = cap;
+	}
+	if (line > 0)
+		e->len += (size_t)sprintf(e->buf + e->len, "%s:%d:%d: %s\n", e->name, line, col, msg);
+	else
+		e->len += (size_t)sprintf(e->buf + e->len, "%s: %s\n", e->name, msg);
+}
+
+void cfg_init(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = DP_MODE_AUTO;
+	c->table_size = DSRLB_RING_SIZE_DEFAULT;
+	c->hash_seed = 0x64737231u; /* "dsr1"; the same on every balancer by default */
+	c->resolve_timeout_ms = 3000;
+}
+
+void cfg_free(struct cfg *c)
+{
+	for (int i = 0; i < c->nv; i++)
+		free(c->vips[i].b);
+	free(c->vips);
+	c->vips = NULL;
+	c->nv = 0;
+}
+
+const char *cfg_state_name(enum cfg_backend_state s)
+{
+	return s == BACKEND_UP ? "up" : s == BACKEND_DRAIN ? "drain" : "off";
+}
+
+/* ---- walking the YAML tree ---------------------------------------------- */
+
+struct walk {
+	yaml_document_t *doc;
+	struct errs *e;
+};
+
+#define LINE(n) ((int)(n)->start_mark.line + 1)
+#define COL(n) ((int)(n)->start_mark.column + 1)
+
+static yaml_node_t *node(struct walk *w, int i)
+{
+	return yaml_document_get_node(w->doc, i);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static bool want_scalar(struct walk *w, yaml_node_t *n, const char *what, const char **out)
+{
+	*out = scalar(n);
+	if (!*out) {
+		err_at(w->e, LINE(n), COL(n), "%s must be a single value", what);
+		return false;
+	}
+	return true;
+}
+
+static bool want_uint(struct walk *w, yaml_node_t *n, const char *what, unsigned long min,
+		      unsigned long max, unsigned long *out)
+{
+	const char *s;
+	char *end;
+
+	if (!want_scalar(w, n, what, &s))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (errno || !*s || *end || *s == '-' || *out < min || *out > max) {
+		err_at(w->e, LINE(n), COL(n), "%s '%s' must be a number from %lu to %lu", what, s,
+		       min, max);
+		return false;
+	}
+	return true;
+}
+
+static void unknown_key(struct walk *w, yaml_node_t *k, const char *where, const char *known)
+{
+	err_at(w->e, LINE(k), COL(k), "unknown key '%s' in %s (known: %s)",
+	       scalar(k) ? scalar(k) : "?", where, known);
+}
+
+static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *v,
+			  struct cfg_backend *b)
+{
+	const char *s;
+
+	memset(b, 0, sizeof(*b));
+	b->weight = 1;
+	b->state = BACKEND_UP;
+	b->line = LINE(n);
+	if (n->type == YAML_SCALAR_NODE) { /* shorthand: just the address */
+		s = scalar(n);
+		if (addr_parse(s, &b->addr))
+			err_at(w->e, LINE(n), COL(n), "backend '%s' is not an IPv4 or IPv6 address", s);
+		goto family;
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		err_at(w->e, LINE(n), COL(n), "a backend is an address or a mapping with 'address'");
+		return;
+	}
+	bool have_addr = false;
+
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k);
+		unsigned long u;
+
+		if (!key) {
+			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
+		} else if (!strcmp(key, "address")) {
+			if (want_scalar(w, val, "address", &s)) {
+				have_addr = true;
+				if (addr_parse(s, &b->addr))
+					err_at(w->e, LINE(val), COL(val),
+					       "backend '%s' is not an IPv4 or IPv6 address", s);
+			}
+		} else if (!strcmp(key, "weight")) {
+			if (want_uint(w, val, "weight", 0, 65535, &u))
+				b->weight = (uint32_t)u;
+		} else if (!strcmp(key, "state")) {
+			if (!want_scalar(w, val, "state", &s))
+				continue;
+			if (!strcmp(s, "up"))
+				b->state = BACKEND_UP;
+			else if (!strcmp(s, "drain"))
+				b->state = BACKEND_DRAIN;
+			else if (!strcmp(s, "off"))
+				b->state = BACKEND_OFF;
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "unknown backend state '%s' (up, drain or off)", s);
+		} else {
+			unknown_key(w, k, "a backend", "address, weight, state");
+		}
+	}
+	if (!have_addr) {
+		err_at(w->e, LINE(n), COL(n), "a backend needs an 'address'");
+		return;
+	}
+family:
+	if (b->addr.family && v->spec.addr.family && b->addr.family != v->spec.addr.family) {
+		char a[ADDR_STRLEN];
+
+		err_at(w->e, LINE(n), COL(n), "backend %s is IPv%d but vip '%s' is IPv%d",
+		       addr_str(&b->addr, a, sizeof(a)), b->addr.family, v->name,
+		       v->spec.addr.family);
+	}
+}
+
+static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
+{
+	yaml_node_t *backends = NULL;
+	bool have_addr = false;
+	const char *s;
+
+	memset(v, 0, sizeof(*v));
+	v->line = LINE(n);
+	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
+	v->sched = SCHED_MAGLEV;
+	if (n->type != YAML_MAPPING_NODE) {
+		err_at(w->e, LINE(n), COL(n), "a vip is a mapping (name, address, backends, ...)");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k);
+		unsigned long u;
+
+		if (!key) {
+			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
+		} else if (!strcmp(key, "name")) {
+			if (want_scalar(w, val, "name", &s)) {
+				if (!*s || strlen(s) >= CFG_NAME_MAX || strpbrk(s, " \t/"))
+					err_at(w->e, LINE(val), COL(val),
+					       "vip name '%s' must be 1-%d characters without spaces or '/'",
+					       s, CFG_NAME_MAX - 1);
+				else
+					strcpy(v->name, s);
+			}
+		} else if (!strcmp(key, "address")) {
+			if (want_scalar(w, val, "address", &s)) {
+				have_addr = true;
+				if (addr_parse(s, &v->spec.addr))
+					err_at(w->e, LINE(val), COL(val),
+					       "vip address '%s' is not an IPv4 or IPv6 address", s);
+			}
+		} else if (!strcmp(key, "port")) {
+			if (want_uint(w, val, "port", 0, 65535, &u))
+				v->spec.port = (uint16_t)u;
+		} else if (!strcmp(key, "protocol")) {
+			if (!want_scalar(w, val, "protocol", &s))
+				continue;
+			if (!strcasecmp(s, "tcp"))
+				v->spec.protos = VIP_PROTO_TCP;
+			else if (!strcasecmp(s, "udp"))
+				v->spec.protos = VIP_PROTO_UDP;
+			else if (!strcasecmp(s, "both") || !strcasecmp(s, "any"))
+				v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "unknown protocol '%s' (tcp, udp or both)", s);
+		} else if (!strcmp(key, "scheduler")) {
+			if (!want_scalar(w, val, "scheduler", &s))
+				continue;
+			if (!strcmp(s, "maglev"))
+				v->sched = SCHED_MAGLEV;
+			else if (!strcmp(s, "rr") || !strcmp(s, "wrr") || !strcmp(s, "lc") ||
+				 !strcmp(s, "sh"))
+				err_at(w->e, LINE(val), COL(val),
+				       "scheduler '%s' is not available in this version yet (use maglev)",
+				       s);
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "unknown scheduler '%s' (maglev; rr, wrr, lc and sh are planned)",
+				       s);
+		} else if (!strcmp(key, "backends")) {
+			backends = val;
+		} else {
+			unknown_key(w, k, "a vip", "name, address, port, protocol, scheduler, backends");
+		}
+	}
+	if (!v->name[0])
+		err_at(w->e, LINE(n), COL(n), "a vip needs a 'name'");
+	if (!have_addr)
+		err_at(w->e, LINE(n), COL(n), "vip '%s' needs an 'address'", v->name);
+	if (!backends || backends->type != YAML_SEQUENCE_NODE ||
+	    backends->data.sequence.items.top == backends->data.sequence.items.start) {
+		err_at(w->e, backends ? LINE(backends) : LINE(n), backends ? COL(backends) : COL(n),
+		       "vip '%s' needs 'backends': a list of at least one address", v->name);
+		return;
+	}
+	int nb = (int)(backends->data.sequence.items.top - backends->data.sequence.items.start);
+
+	if (nb > CFG_MAX_BACKENDS_PER_VIP) {
+		err_at(w->e, LINE(backends), COL(backends), "vip '%s' has %d backends (at most %d)",
+		       v->name, nb, CFG_MAX_BACKENDS_PER_VIP);
+		return;
+	}
+	v->b = calloc((size_t)nb, sizeof(*v->b));
+	if (!v->b)
+		return;
+	for (int i = 0; i < nb; i++) {
+		yaml_node_t *bn = node(w, backends->data.sequence.items.start[i]);
+
+		parse_backend(w, bn, v, &v->b[v->nb]);
+		for (int j = 0; j < v->nb; j++) {
+			if (!addr_cmp(&v->b[j].addr, &v->b[v->nb].addr)) {
+				char a[ADDR_STRLEN];
+
+				err_at(w->e, LINE(bn), COL(bn),
+				       "backend %s is listed twice in vip '%s' (first on line %d)",
+				       addr_str(&v->b[j].addr, a, sizeof(a)), v->name, v->b[j].line);
+			}
+		}
+		v->nb++;
+	}
+}
+
+static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
+{
+	yaml_node_t *vips = NULL;
+	const char *s;
+
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		err_at(w->e, root ? LINE(root) : 0, root ? COL(root) : 0,
+		       "the config is a mapping with 'interface' and 'vips'");
+		return;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k);
+		unsigned long u;
+
+		if (!key) {
+			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
+		} else if (!strcmp(key, "interface")) {
+			if (want_scalar(w, val, "interface", &s)) {
+				if (!*s || strlen(s) >= IF_NAMESIZE)
+					err_at(w->e, LINE(val), COL(val), "interface '%s' is not a valid name", s);
+				else
+					strcpy(c->iface, s);
+			}
+		} else if (!strcmp(key, "mode")) {
+			if (!want_scalar(w, val, "mode", &s))
+				continue;
+			if (!strcmp(s, "native"))
+				c->mode = DP_MODE_AUTO;
+			else if (!strcmp(s, "skb"))
+				c->mode = DP_MODE_SKB;
+			else
+				err_at(w->e, LINE(val), COL(val), "unknown mode '%s' (native or skb)", s);
+		} else if (!strcmp(key, "table_size")) {
+			if (want_uint(w, val, "table_size", 2, DSRLB_RING_SIZE_MAX, &u)) {
+				if (!maglev_is_prime((uint32_t)u))
+					err_at(w->e, LINE(val), COL(val),
+					       "table_size %lu is not prime (e.g. 65537, 131071)", u);
+				c->table_size = (uint32_t)u;
+			}
+		} else if (!strcmp(key, "hash_seed")) {
+			if (want_uint(w, val, "hash_seed", 0, UINT32_MAX, &u))
+				c->hash_seed = (uint32_t)u;
+		} else if (!strcmp(key, "resolve_timeout")) {
+			if (want_uint(w, val, "resolve_timeout", 1, 60, &u))
+				c->resolve_timeout_ms = (int)u * 1000;
+		} else if (!strcmp(key, "vips")) {
+			vips = val;
+		} else {
+			unknown_key(w, k, "the config",
+				    "interface, mode, table_size, hash_seed, resolve_timeout, vips");
+		}
+	}
+	if (!c->iface[0])
+		err_at(w->e, LINE(root), COL(root), "the config needs an 'interface'");
+	if (!vips || vips->type != YAML_SEQUENCE_NODE) {
+		err_at(w->e, vips ? LINE(vips) : LINE(root), vips ? COL(vips) : COL(root),
+		       "the config needs 'vips': a list of VIPs");
+		return;
+	}
+	int nv = (int)(vips->data.sequence.items.top - vips->data.sequence.items.start);
+
+	if (nv > DSRLB_MAX_VIPS) {
+		err_at(w->e, LINE(vips), COL(vips), "%d vips (at most %d)", nv, DSRLB_MAX_VIPS);
+		return;
+	}
+	c->vips = calloc(nv ? (size_t)nv : 1, sizeof(*c->vips));
+	if (!c->vips)
+		return;
+	for (int i = 0; i < nv; i++)
+		parse_vip(w, node(w, vips->data.sequence.items.start[i]), &c->vips[c->nv++]);
+}
+
+static void validate(const struct cfg *c, struct errs *e);
+
+static int load(yaml_parser_t *parser, const char *name, struct cfg *c, char **errors)
+{
+	struct errs e = { .name = name };
+	yaml_document_t doc;
+	struct walk w = { .doc = &doc, .e = &e };
+
+	cfg_init(c);
+	if (!yaml_parser_load(parser, &doc)) {
+		err_at(&e, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1,
+		       "not valid YAML: %s%s%s", parser->problem ? parser->problem : "?",
+		       parser->context ? " " : "", parser->context ? parser->context : "");
+	} else {
+		yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+		if (!root)
+			err_at(&e, 0, 0, "the file is empty");
+		else
+			parse_root(&w, root, c);
+		yaml_document_delete(&doc);
+		if (!e.n)
+			validate(c, &e);
+	}
+	yaml_parser_delete(parser);
+	if (e.n)
+		cfg_free(c);
+	*errors = e.buf;
+	return e.n;
+}
+
+int cfg_load(const char *path, struct cfg *c, char **errors)
+{
+	yaml_parser_t parser;
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f) {
+		struct errs e = { .name = path };
+
+		cfg_init(c);
+		err_at(&e, 0, 0, "cannot read it: %s", strerror(errno));
+		*errors = e.buf;
+		return 1;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	n = load(&parser, path, c, errors);
+	fclose(f);
+	return n;
+}
+
+int cfg_load_string(const char *name, const char *text, struct cfg *c, char **errors)
+{
+	yaml_parser_t parser;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+	return load(&parser, name, c, errors);
+}
+
+static bool protos_overlap(const struct vip_spec *a, const struct vip_spec *b)
+{
+	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && (a->protos & b->protos);
+}
+
+static void validate(const struct cfg *c, struct errs *ep)
+{
+	struct errs *e = ep;
+	char a[ADDR_STRLEN];
+	long ids = 0;
+
+	for (int i = 0; i < c->nv; i++) {
+		const struct cfg_vip *v = &c->vips[i];
+
+		ids += v->nb;
+		if (v->nb > (int)c->table_size)
+			err_at(e, v->line, 1, "vip '%s' has %d backends, more than table_size %u",
+			       v->name, v->nb, c->table_size);
+		for (int j = 0; j < i; j++) {
+			const struct cfg_vip *o = &c->vips[j];
+
+			if (!strcmp(o->name, v->name))
+				err_at(e, v->line, 1, "vip name '%s' is used twice (first on line %d)",
+				       v->name, o->line);
+			if (protos_overlap(&o->spec, &v->spec))
+				err_at(e, v->line, 1,
+				       "vip '%s' duplicates vip '%s' (line %d): both serve %s",
+				       v->name, o->name, o->line, vip_spec_str(&v->spec, a, sizeof(a)));
+		}
+	}
+	if (ids > DSRLB_MAX_BACKENDS)
+		err_at(e, 0, 0, "%ld backends in all (at most %d)", ids, DSRLB_MAX_BACKENDS);
+}
+
+int cfg_validate(const struct cfg *c, const char *name, char **errors)
+{
+	struct errs e = { .name = name };
+
+	validate(c, &e);
+	*errors = e.buf;
+	return e.n;
+}

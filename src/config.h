@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The model: what the operator declared (a config file, or the quick-start
+ * flags), validated in one place. Everything that changes the data plane is
+ * a new struct cfg handed to the engine, which applies it as a whole.
+ */
+#ifndef DSRLB_CONFIG_H
+#define DSRLB_CONFIG_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "dataplane.h"
+
+#define CFG_NAME_MAX 64
+#define CFG_MAX_BACKENDS_PER_VIP 4096
+
+enum cfg_sched { SCHED_MAGLEV };
+
+enum cfg_backend_state {
+	BACKEND_UP,    /* takes new flows, in proportion to its weight */
+	BACKEND_DRAIN, /* takes no new flows */
+	BACKEND_OFF,   /* takes nothing */
+};
+
+struct cfg_backend {
+	struct dsrlb_addr addr;
+	uint32_t weight; /* 0 behaves as drain */
+	enum cfg_backend_state state;
+	int line;
+};
+
+struct cfg_vip {
+	char name[CFG_NAME_MAX];
+	struct vip_spec spec;
+	enum cfg_sched sched;
+	struct cfg_backend *b;
+	int nb;
+	int line;
+};
+
+struct cfg {
+	char iface[IF_NAMESIZE];
+	enum dp_mode mode;
+	uint32_t table_size;
+	uint32_t hash_seed;
+	int resolve_timeout_ms;
+	struct cfg_vip *vips;
+	int nv;
+};
+
+/* Defaults for everything that is optional. */
+void cfg_init(struct cfg *c);
+void cfg_free(struct cfg *c);
+
+/*
+ * Parse and validate a YAML (or JSON) file. Returns the number of errors
+ * (0: c is filled). *errors gets every message, one per line, each as
+ * "FILE:LINE:COLUMN: what is wrong"; the caller frees it.
+ */
+int cfg_load(const char *path, struct cfg *c, char **errors);
+
+/* Same, from a string (tests); name is used in messages. */
+int cfg_load_string(const char *name, const char *text, struct cfg *c, char **errors);
+
+/* The checks that do not depend on the source (also for the quick start). */
+int cfg_validate(const struct cfg *c, const char *name, char **errors);
+
+const char *cfg_state_name(enum cfg_backend_state s);
+
+#endif

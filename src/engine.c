@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "maglev.h"
+#include "neigh.h"
+
+#define BPFFS "/sys/fs/bpf"
+/* Never a real backend: a ring full of it drops (no_backend), never sends. */
+#define BID_NONE (DSRLB_MAX_BACKENDS - 1)
+
+struct eng_backend {
+	struct dsrlb_addr addr;
+	uint32_t id;
+	uint32_t weight; /* as in the table: 0 for drain and off */
+	enum cfg_backend_state state;
+};
+
+struct eng_vip {
+	char name[CFG_NAME_MAX];
+	struct vip_spec spec;
+	struct eng_backend *b;
+	int nb;
+};
+
+struct neigh_cache {
+	struct dsrlb_addr addr;
+	uint8_t mac[6];
+	bool created;
+};
+
+struct engine {
+	struct cfg base; /* the settings that need a restart to change */
+	struct dp *dp;
+	int ifindex;
+	uint8_t ifmac[6];
+	enum dp_mode used;
+	bool attached, pinned;
+	char pindir[128];
+	struct eng_vip *vips[DSRLB_MAX_VIPS]; /* by VIP id */
+	uint8_t bid_used[DSRLB_MAX_BACKENDS];
+	struct neigh_cache *neigh;
+	int nneigh, capneigh;
+	uint32_t *ring;
+};
+
+static const char *mac_str(const uint8_t m[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(BPFFS, 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		return -errno;
+	log_info("mounted a bpffs on " BPFFS " (it was not one, as under ip netns exec)");
+	return 0;
+}
+
+static int iface_mac(const char *ifname, uint8_t mac[6], bool *up)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		*up = ifr.ifr_flags & IFF_UP;
+	close(fd);
+	return err;
+}
+
+/* Is the VIP an address of ifname? If not, no router will send it to us. */
+static bool vip_is_local(const char *ifname, const struct dsrlb_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return true; /* cannot tell; do not warn */
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && a->family == DSRLB_AF_INET)
+			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->bytes, 4);
+		else if (i->ifa_addr->sa_family == AF_INET6 && a->family == DSRLB_AF_INET6)
+			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->bytes,
+					16);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static struct neigh_cache *neigh_find(struct engine *e, const struct dsrlb_addr *a)
+{
+	for (int i = 0; i < e->nneigh; i++)
+		if (!addr_cmp(&e->neigh[i].addr, a))
+			return &e->neigh[i];
+	return NULL;
+}
+
+/* Every backend that may carry traffic needs a MAC before anything changes. */
+static int resolve_all(struct engine *e, const struct cfg *c, char *err, size_t errlen)
+{
+	char a[ADDR_STRLEN], m[18];
+
+	for (int v = 0; v < c->nv; v++) {
+		for (int j = 0; j < c->vips[v].nb; j++) {
+			const struct cfg_backend *b = &c->vips[v].b[j];
+			struct neigh_cache n = { .addr = b->addr };
+			int r;
+
+			if (b->state == BACKEND_OFF || neigh_find(e, &b->addr))
+				continue;
+			addr_str(&b->addr, a, sizeof(a));
+			r = neigh_resolve(e->ifindex, &b->addr, c->resolve_timeout_ms, n.mac,
+					  &n.created);
+			if (r && n.created)
+				neigh_forget(e->ifindex, &b->addr); /* ours, and useless */
+			if (r == -ETIMEDOUT) {
+				snprintf(err, errlen,
+					 "backend %s: no MAC after %d s on %s; is it up and on the same LAN as %s? (check: ip neigh show %s dev %s)",
+					 a, c->resolve_timeout_ms / 1000, e->base.iface, e->base.iface, a,
+					 e->base.iface);
+				return r;
+			}
+			if (r) {
+				snprintf(err, errlen, "backend %s: cannot resolve its MAC on %s: %s", a,
+					 e->base.iface, strerror(-r));
+				return r;
+			}
+			if (e->nneigh == e->capneigh) {
+				int cap = e->capneigh ? e->capneigh * 2 : 16;
+				void *p = realloc(e->neigh, (size_t)cap * sizeof(*e->neigh));
+
+				if (!p)
+					return -ENOMEM;
+				e->neigh = p;
+				e->capneigh = cap;
+			}
+			e->neigh[e->nneigh++] = n;
+			log_debug("backend %s is at %s", a, mac_str(n.mac, m, sizeof(m)));
+		}
+	}
+	return 0;
+}
+
+static bool same_spec(const struct vip_spec *a, const struct vip_spec *b)
+{
+	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && a->protos == b->protos;
+}
+
+static int free_vip_id(struct engine *e, const bool *taken)
+{
+	for (int i = 0; i < DSRLB_MAX_VIPS; i++)
+		if (!e->vips[i] && !taken[i])
+			return i;
+	return -1;
+}
+
+static int free_backend_id(struct engine *e)
+{
+	for (int i = 0; i < BID_NONE; i++)
+		if (!e->bid_used[i])
+			return i;
+	return -1;
+}
+
+static void vip_free(struct eng_vip *v)
+{
+	if (v)
+		free(v->b);
+	free(v);
+}
+
+static bool ring_same(const struct eng_vip *a, const struct eng_vip *b)
+{
+	if (!a || !b || a->nb != b->nb)
+		return false;
+	for (int i = 0; i < a->nb; i++)
+		if (a->b[i].id != b->b[i].id || a->b[i].weight != b->b[i].weight)
+			return false;
+	return true;
+}
+
+static int build_ring(struct engine *e, const struct eng_vip *v)
+{
+	struct maglev_backend *mb = calloc(v->nb ? (size_t)v->nb : 1, sizeof(*mb));
+	uint32_t size = dp_ring_size(e->dp);
+	int r;
+
+	if (!mb)
+		return -ENOMEM;
+	for (int j = 0; j < v->nb; j++) {
+		mb[j].addr = v->b[j].addr;
+		mb[j].weight = v->b[j].weight;
+	}
+	r = maglev_build(mb, v->nb, size, e->ring);
+	free(mb);
+	if (r == -ENOENT) {
+		/* Nothing may take new flows: every slot drops (no_backend). */
+		for (uint32_t s = 0; s < size; s++)
+			e->ring[s] = BID_NONE;
+		return 1;
+	}
+	if (r)
+		return r;
+	for (uint32_t s = 0; s < size; s++)
+		e->ring[s] = v->b[e->ring[s]].id;
+	return 0;
+}
+
+int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen)
+{
+	struct eng_vip *next[DSRLB_MAX_VIPS] = {};
+	static bool taken[DSRLB_MAX_VIPS];
+	char a[ADDR_STRLEN];
+	int r;
+
+	if (strcmp(c->iface, e->base.iface) || c->mode != e->base.mode ||
+	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed) {
+		snprintf(err, errlen,
+			 "interface, mode, table_size and hash_seed need a restart to change; nothing was changed");
+		return -EINVAL;
+	}
+	r = resolve_all(e, c, err, errlen);
+	if (r)
+		return r;
+
+	/* Ids: a VIP keeps its id (same address, port, protocols), a backend its id. */
+	memset(taken, 0, sizeof(taken));
+	for (int i = 0; i < c->nv; i++) {
+		const struct cfg_vip *cv = &c->vips[i];
+		struct eng_vip *nv = calloc(1, sizeof(*nv)), *old = NULL;
+		int id = -1;
+
+		if (nv)
+			nv->b = calloc(cv->nb ? (size_t)cv->nb : 1, sizeof(*nv->b));
+		if (!nv || !nv->b) {
+			vip_free(nv);
+			r = -ENOMEM;
+			goto undo;
+		}
+		for (int k = 0; k < DSRLB_MAX_VIPS && id < 0; k++)
+			if (e->vips[k] && !taken[k] && same_spec(&e->vips[k]->spec, &cv->spec))
+				id = k;
+		if (id < 0)
+			id = free_vip_id(e, taken);
+		if (id < 0) {
+			snprintf(err, errlen, "no free VIP id (at most %d)", DSRLB_MAX_VIPS);
+			vip_free(nv);
+			r = -ENOSPC;
+			goto undo;
+		}
+		taken[id] = true;
+		old = e->vips[id];
+		strcpy(nv->name, cv->name);
+		nv->spec = cv->spec;
+		for (int j = 0; j < cv->nb; j++) {
+			struct eng_backend *nb = &nv->b[nv->nb++];
+			int bid = -1;
+
+			nb->addr = cv->b[j].addr;
+			nb->state = cv->b[j].state;
+			nb->weight = cv->b[j].state == BACKEND_UP ? cv->b[j].weight : 0;
+			for (int k = 0; old && k < old->nb && bid < 0; k++)
+				if (!addr_cmp(&old->b[k].addr, &nb->addr) && old->b[k].state != BACKEND_OFF)
+					bid = (int)old->b[k].id;
+			if (nb->state == BACKEND_OFF) {
+				nb->id = BID_NONE;
+				continue;
+			}
+			if (bid < 0) {
+				bid = free_backend_id(e);
+				if (bid < 0) {
+					snprintf(err, errlen, "no free backend id (at most %d)",
+						 DSRLB_MAX_BACKENDS - 1);
+					next[id] = nv;
+					r = -ENOSPC;
+					goto undo;
+				}
+				e->bid_used[bid] = 2; /* new in this change */
+			}
+			nb->id = (uint32_t)bid;
+		}
+		next[id] = nv;
+	}
+
+	/* 1. Backends, before any ring names them. */
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		for (int j = 0; next[v] && j < next[v]->nb; j++) {
+			struct eng_backend *b = &next[v]->b[j];
+			struct neigh_cache *n;
+
+			if (b->state == BACKEND_OFF)
+				continue;
+			n = neigh_find(e, &b->addr);
+			r = n ? dp_backend_set(e->dp, b->id, n->mac) : -ENOENT;
+			if (r) {
+				snprintf(err, errlen, "cannot write backend %s: %s",
+					 addr_str(&b->addr, a, sizeof(a)), strerror(-r));
+				goto undo;
+			}
+		}
+	}
+	/* 2. Rings: each built aside and flipped in one step. */
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		if (!next[v] || ring_same(e->vips[v], next[v]))
+			continue;
+		r = build_ring(e, next[v]);
+		if (r == 1)
+			log_warnx("vip '%s' has no backend that takes new flows: its traffic is dropped (all drained, off or weight 0)",
+				  next[v]->name);
+		if (r >= 0)
+			r = dp_ring_swap(e->dp, (uint32_t)v, e->ring);
+		if (r) {
+			snprintf(err, errlen, "cannot write the table of vip '%s': %s", next[v]->name,
+				 strerror(-r));
+			goto undo;
+		}
+	}
+	/* 3. The VIP index: one swap makes the new set of VIPs live. */
+	dp_vips_reset(e->dp);
+	for (int v = 0; v < DSRLB_MAX_VIPS && !r; v++) {
+		for (int p = 0; next[v] && p < 2 && !r; p++) {
+			unsigned bit = p ? VIP_PROTO_UDP : VIP_PROTO_TCP;
+
+			if (next[v]->spec.protos & bit)
+				r = dp_vip_set(e->dp, &next[v]->spec.addr, next[v]->spec.port,
+					       p ? IPPROTO_UDP : IPPROTO_TCP, (uint32_t)v);
+		}
+	}
+	if (!r)
+		r = dp_commit(e->dp);
+	if (r) {
+		snprintf(err, errlen, "cannot write the VIP index: %s", strerror(-r));
+		goto undo;
+	}
+
+	/* 4. Retire what is gone: nothing points at it any more. */
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *old = e->vips[v];
+
+		for (int j = 0; old && j < old->nb; j++) {
+			struct eng_backend *ob = &old->b[j];
+			bool kept = false;
+
+			if (ob->state == BACKEND_OFF)
+				continue;
+			for (int k = 0; next[v] && k < next[v]->nb && !kept; k++)
+				kept = next[v]->b[k].id == ob->id;
+			if (!kept) {
+				dp_backend_clear(e->dp, ob->id);
+				e->bid_used[ob->id] = 0;
+			}
+		}
+		if (old && !next[v]) {
+			dp_ring_del(e->dp, (uint32_t)v);
+			log_info("vip '%s' (%s) removed", old->name,
+				 vip_spec_str(&old->spec, a, sizeof(a)));
+		} else if (!old && next[v]) {
+			log_info("vip '%s' (%s) added with %d backends", next[v]->name,
+				 vip_spec_str(&next[v]->spec, a, sizeof(a)), next[v]->nb);
+		}
+		for (int j = 0; old && next[v] && j < next[v]->nb; j++) {
+			struct eng_backend *nb = &next[v]->b[j];
+			struct eng_backend *ob = NULL;
+
+			for (int k = 0; k < old->nb && !ob; k++)
+				if (!addr_cmp(&old->b[k].addr, &nb->addr))
+					ob = &old->b[k];
+			addr_str(&nb->addr, a, sizeof(a));
+			if (!ob)
+				log_info("vip '%s': backend %s added (%s, weight %u)", next[v]->name, a,
+					 cfg_state_name(nb->state), nb->weight);
+			else if (ob->state != nb->state || ob->weight != nb->weight)
+				log_info("vip '%s': backend %s %s weight %u -> %s weight %u",
+					 next[v]->name, a, cfg_state_name(ob->state), ob->weight,
+					 cfg_state_name(nb->state), nb->weight);
+		}
+		for (int j = 0; old && next[v] && j < old->nb; j++) {
+			bool found = false;
+
+			for (int k = 0; k < next[v]->nb && !found; k++)
+				found = !addr_cmp(&old->b[j].addr, &next[v]->b[k].addr);
+			if (!found)
+				log_info("vip '%s': backend %s removed", next[v]->name,
+					 addr_str(&old->b[j].addr, a, sizeof(a)));
+		}
+		vip_free(old);
+		e->vips[v] = next[v];
+	}
+	for (int i = 0; i < BID_NONE; i++)
+		if (e->bid_used[i] == 2)
+			e->bid_used[i] = 1;
+	return 0;
+
+undo:
+	/* Nothing live points at ids new in this change; give them back. */
+	for (int i = 0; i < BID_NONE; i++) {
+		if (e->bid_used[i] == 2) {
+			dp_backend_clear(e->dp, (uint32_t)i);
+			e->bid_used[i] = 0;
+		}
+	}
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
+		vip_free(next[v]);
+	/*
+	 * A failure after the index swap is not possible (step 4 cannot fail);
+	 * before it, the live index still names only the old VIPs and rings.
+	 */
+	return r;
+}
+
+int engine_start(struct engine **out, const struct cfg *c, char *err, size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	struct dp_opts o = { .hash_seed = c->hash_seed, .ring_size = c->table_size };
+	char a[ADDR_STRLEN];
+	bool up = true;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->base = *c;
+	e->base.vips = NULL;
+	e->base.nv = 0;
+	e->ifindex = (int)if_nametoindex(c->iface);
+	if (!e->ifindex) {
+		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", c->iface);
+		free(e);
+		return -ENODEV;
+	}
+	r = iface_mac(c->iface, e->ifmac, &up);
+	if (r) {
+		snprintf(err, errlen, "cannot read the MAC address of %s: %s", c->iface,
+			 strerror(-r));
+		free(e);
+		return r;
+	}
+	if (!up)
+		log_warnx("%s is down; bring it up with: ip link set %s up", c->iface, c->iface);
+	for (int v = 0; v < c->nv; v++) {
+		if (vip_is_local(c->iface, &c->vips[v].spec.addr))
+			continue;
+		addr_str(&c->vips[v].spec.addr, a, sizeof(a));
+		log_warnx("VIP %s is not an address of %s, so nothing on the LAN will resolve it to this balancer; add it: ip addr add %s/%d dev %s%s",
+			  a, c->iface, a, c->vips[v].spec.addr.family == DSRLB_AF_INET ? 32 : 128,
+			  c->iface, c->vips[v].spec.addr.family == DSRLB_AF_INET6 ? " nodad" : "");
+	}
+	e->ring = calloc(c->table_size, sizeof(*e->ring));
+	if (!e->ring) {
+		free(e);
+		return -ENOMEM;
+	}
+	/* Backend MACs first: refuse to start rather than blackhole a backend. */
+	r = resolve_all(e, c, err, errlen);
+	if (r)
+		goto fail;
+
+	memcpy(o.ifmac, e->ifmac, 6);
+	r = dp_open(&e->dp, &o);
+	if (r) {
+		snprintf(err, errlen,
+			 "cannot load the XDP program: %s (run as root; -vv shows the verifier log)",
+			 strerror(-r));
+		goto fail;
+	}
+	r = ensure_bpffs();
+	if (r) {
+		log_warn(r, "no bpffs at " BPFFS " and mounting one failed; maps will not be pinned");
+	} else {
+		if (mkdir(BPFFS "/dsrlb", 0700) && errno != EEXIST)
+			log_warn(errno, "cannot create " BPFFS "/dsrlb");
+		snprintf(e->pindir, sizeof(e->pindir), BPFFS "/dsrlb/%s", c->iface);
+		r = dp_pin(e->dp, e->pindir);
+		if (r)
+			log_warn(r, "cannot pin maps under %s; bpftool will not find them", e->pindir);
+		else
+			e->pinned = true;
+	}
+	r = engine_apply(e, c, err, errlen);
+	if (r)
+		goto fail;
+	r = dp_attach(e->dp, e->ifindex, c->mode, &e->used);
+	if (r == -EBUSY || r == -EEXIST) {
+		snprintf(err, errlen,
+			 "%s already has an XDP program; remove it first (ip link set dev %s xdp off) or pick another interface",
+			 c->iface, c->iface);
+		goto fail;
+	}
+	if (r) {
+		snprintf(err, errlen, "cannot attach to %s in %s mode: %s", c->iface,
+			 c->mode == DP_MODE_SKB ? "skb" : "native or skb", strerror(-r));
+		goto fail;
+	}
+	e->attached = true;
+	if (c->mode == DP_MODE_AUTO && e->used == DP_MODE_SKB)
+		log_warnx("%s has no native XDP support; running in skb (generic) mode, which is slower",
+			  c->iface);
+	{
+		char m[18];
+
+		log_info("attached to %s (%s mode, MAC %s)", c->iface,
+			 e->used == DP_MODE_SKB ? "skb" : "native", mac_str(e->ifmac, m, sizeof(m)));
+	}
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *vp = e->vips[v];
+		char line[2048], m[18];
+		size_t off;
+
+		if (!vp)
+			continue;
+		off = (size_t)snprintf(line, sizeof(line), "VIP %s (%s, %s) ->",
+				       vip_spec_str(&vp->spec, a, sizeof(a)),
+				       vp->spec.protos == VIP_PROTO_TCP ? "tcp" :
+				       vp->spec.protos == VIP_PROTO_UDP ? "udp" : "tcp+udp",
+				       vp->spec.port ? "one port" : "every port");
+		for (int j = 0; j < vp->nb && off < sizeof(line); j++) {
+			struct neigh_cache *n = neigh_find(e, &vp->b[j].addr);
+
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s (%s)",
+						j ? "," : "", addr_str(&vp->b[j].addr, a, sizeof(a)),
+						n ? mac_str(n->mac, m, sizeof(m)) :
+						    cfg_state_name(vp->b[j].state));
+		}
+		log_info("%s", line);
+	}
+	*out = e;
+	return 0;
+fail:
+	engine_stop(e);
+	return r;
+}
+
+void engine_print_stats(struct engine *e, const char *when)
+{
+	static const char *const rnames[] = DSRLB_REASON_NAMES;
+	uint64_t rs[DSRLB_R__MAX];
+	char a[ADDR_STRLEN], line[4096];
+
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *vp = e->vips[v];
+		struct dsrlb_counter c;
+		size_t off;
+
+		if (!vp || dp_counter_sum(e->dp, DP_VIP_STATS, (uint32_t)v, &c))
+			continue;
+		off = (size_t)snprintf(line, sizeof(line), "%s VIP %s: %llu packets, %llu bytes;",
+				       when, vip_spec_str(&vp->spec, a, sizeof(a)),
+				       (unsigned long long)c.packets, (unsigned long long)c.bytes);
+		for (int j = 0; j < vp->nb && off < sizeof(line); j++) {
+			struct dsrlb_counter bc = {};
+
+			if (vp->b[j].state != BACKEND_OFF)
+				dp_counter_sum(e->dp, DP_BACKEND_STATS, vp->b[j].id, &bc);
+			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
+						addr_str(&vp->b[j].addr, a, sizeof(a)),
+						(unsigned long long)bc.packets);
+		}
+		log_info("%s", line);
+	}
+	if (!dp_reasons(e->dp, rs)) {
+		size_t off = (size_t)snprintf(line, sizeof(line), "%s not balanced:", when);
+		int any = 0;
+
+		for (int i = 0; i < DSRLB_R__MAX && off < sizeof(line); i++) {
+			if (!rs[i])
+				continue;
+			any = 1;
+			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s=%llu", rnames[i],
+						(unsigned long long)rs[i]);
+		}
+		if (any)
+			log_info("%s", line);
+	}
+}
+
+int engine_stop(struct engine *e)
+{
+	int ret = 0;
+
+	if (!e)
+		return 0;
+	if (e->attached) {
+		int r = dp_detach(e->dp, e->ifindex, e->used);
+
+		if (r) {
+			log_err(r, "could not detach from %s; remove it with: ip link set dev %s xdp off",
+				e->base.iface, e->base.iface);
+			ret = r;
+		}
+	}
+	for (int i = 0; i < e->nneigh; i++)
+		if (e->neigh[i].created)
+			neigh_forget(e->ifindex, &e->neigh[i].addr);
+	if (e->pinned)
+		dp_unpin(e->dp, e->pindir);
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
+		vip_free(e->vips[v]);
+	dp_close(e->dp);
+	free(e->neigh);
+	free(e->ring);
+	free(e);
+	return ret;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The engine applies a whole model (struct cfg) to the data plane: resolve
+ * the backends' MACs, keep VIP and backend ids stable across changes, write
+ * backends before rings and rings before the VIP index, and only then retire
+ * what is gone. A change that cannot be applied in full is refused before
+ * anything is written. Shared by the quick start and the daemon.
+ */
+#ifndef DSRLB_ENGINE_H
+#define DSRLB_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct engine;
+
+/* Load, apply c, attach. 0 or -errno with a message in err. */
+int engine_start(struct engine **out, const struct cfg *c, char *err, size_t errlen);
+
+/* Apply a new model to a running engine (a reload). On error nothing changed. */
+int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen);
+
+/* Print one line per VIP (and reasons) at log level info. */
+void engine_print_stats(struct engine *e, const char *when);
+
+/* Detach, forget the neighbour entries we created, free. */
+int engine_stop(struct engine *e);
+
+#endif
