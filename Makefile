@@ -28,6 +28,7 @@ LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/log.c src/
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
 TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \
+             $(BUILD)/tests/test_config \
              $(BUILD)/tests/test_xdp
 
 .DELETE_ON_ERROR:

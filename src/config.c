@@ -206,6 +206,7 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 
 	memset(v, 0, sizeof(*v));
 	v->line = LINE(n);
+	v->col = COL(n);
 	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
 	v->sched = SCHED_MAGLEV;
 	if (n->type != YAML_MAPPING_NODE) {
@@ -459,16 +460,16 @@ static void validate(const struct cfg *c, struct errs *ep)
 
 		ids += v->nb;
 		if (v->nb > (int)c->table_size)
-			err_at(e, v->line, 1, "vip '%s' has %d backends, more than table_size %u",
+			err_at(e, v->line, v->col, "vip '%s' has %d backends, more than table_size %u",
 			       v->name, v->nb, c->table_size);
 		for (int j = 0; j < i; j++) {
 			const struct cfg_vip *o = &c->vips[j];
 
 			if (!strcmp(o->name, v->name))
-				err_at(e, v->line, 1, "vip name '%s' is used twice (first on line %d)",
+				err_at(e, v->line, v->col, "vip name '%s' is used twice (first on line %d)",
 				       v->name, o->line);
 			if (protos_overlap(&o->spec, &v->spec))
-				err_at(e, v->line, 1,
+				err_at(e, v->line, v->col,
 				       "vip '%s' duplicates vip '%s' (line %d): both serve %s",
 				       v->name, o->name, o->line, vip_spec_str(&v->spec, a, sizeof(a)));
 		}

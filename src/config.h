@@ -37,7 +37,7 @@ struct cfg_vip {
 	enum cfg_sched sched;
 	struct cfg_backend *b;
 	int nb;
-	int line;
+	int line, col;
 };
 
 struct cfg {

@@ -14,9 +14,11 @@ SUITES=(
 	"maglev|build/tests/test_maglev"
 	"addr|build/tests/test_addr"
 	"vipindex|build/tests/test_vipindex"
+	"config|build/tests/test_config"
 	"xdp fixtures|unshare --net build/tests/test_xdp"
 	"cli|tests/e2e/cli.sh"
 	"playground|tests/e2e/playground.sh"
+	"daemon|tests/e2e/daemon.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0

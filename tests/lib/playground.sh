@@ -198,9 +198,13 @@ pg_start_udp() {
 }
 
 # Start dsrlb in the lb node; waits (bounded) until it says it is balancing.
-pg_start_lb() {
+#   pg_start_lb --vip ... --backends ...    the quick start on eth0
+#   pg_start_daemon FILE                    dsrlb run -c FILE
+pg_start_lb() { pg_start_dsrlb -i eth0 "$@"; }
+pg_start_daemon() { pg_start_dsrlb run -c "$1"; }
+pg_start_dsrlb() {
 	local i
-	pg_spawn lb "$PG_DIR/dsrlb.log" "$PG_ROOT/build/dsrlb" -i eth0 "$@"
+	pg_spawn lb "$PG_DIR/dsrlb.log" "$PG_ROOT/build/dsrlb" "$@"
 	PG_LB_PID=$PG_LAST_PID
 	for i in $(seq 1 150); do
 		grep -q "balancing" "$PG_DIR/dsrlb.log" 2>/dev/null && return 0

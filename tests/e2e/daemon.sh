@@ -1,0 +1,126 @@
+#!/bin/bash
+# The daemon on the playground (issue 4, first part): dsrlb run -c FILE,
+# SIGHUP reloads that apply as a whole or not at all, and backend states.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/tests/lib/tap.sh"
+source "$ROOT/tests/lib/playground.sh"
+trap pg_down EXIT
+CONF="$PG_DIR/dsrlb.yaml"
+
+fetch_whoami() { # URL N: one backend name (or FAIL) per request
+	local i
+	for i in $(seq 1 "$2"); do
+		pg_in client curl -sf --max-time 3 "$1/whoami" || echo FAIL
+	done
+}
+
+# The data plane's configuration maps, found through the attached program
+# (the daemon's bpffs lives in its own mount namespace): a digest of each.
+maps_digest() {
+	local prog ids m
+	prog=$(ip -n "$(pg_ns lb)" -j link show eth0 | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)[0].get("xdp",{}).get("prog",{}).get("id",""))')
+	[ -n "$prog" ] || { echo "no program"; return; }
+	ids=$(bpftool prog show id "$prog" -j | python3 -c \
+		'import json,sys; print(" ".join(map(str, json.load(sys.stdin)["map_ids"])))')
+	for m in $ids; do
+		case $(bpftool map show id "$m" | head -1 | awk '{print $4}') in
+		vip_index | rings | vip_half | backends)
+			echo "$(bpftool map show id "$m" | head -1 | awk '{print $4}') $(bpftool map dump id "$m" | sha256sum | cut -c1-16)"
+			;;
+		esac
+	done | sort
+}
+
+# reload: write CONF from stdin, SIGHUP, wait (bounded) for the outcome line.
+reload() {
+	local before
+	cat >"$CONF"
+	before=$(grep -cE "reloaded|reload rejected" "$PG_DIR/dsrlb.log")
+	kill -HUP "$PG_LB_PID"
+	for _ in $(seq 1 100); do
+		[ "$(grep -cE "reloaded|reload rejected" "$PG_DIR/dsrlb.log")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+config() { # config STATE_OF_B2 [EXTRA]
+	cat <<EOF2
+interface: eth0
+vips:
+  - name: web
+    address: $VIP4
+    port: 8000
+    protocol: tcp
+    backends:
+      - address: $B1_4
+      - address: $B2_4
+        state: $1
+EOF2
+}
+
+if pg_up && pg_start_http 8000; then
+	ok "playground up"
+else
+	not_ok "playground setup failed"
+	tap_done
+	exit 1
+fi
+
+expect_check() { # CODE NEEDLE FILE
+	local out rc
+	out=$("$ROOT/build/dsrlb" check -c "$3" 2>&1)
+	rc=$?
+	check "dsrlb check on $(basename "$3"): exit $1, says '$2' (said: $(head -1 <<<"$out"))" \
+		bash -c "[ $rc -eq $1 ] && grep -qF -- \"$2\" <<<'$out'"
+}
+expect_check 0 "configuration OK" "$ROOT/examples/dsrlb.yaml"
+printf 'interface: eth0\nvips:\n  - name: w\n    address: 198.18.178.15\n    backends: [198.18.178.11\n' >"$PG_DIR/trunc.yaml"
+expect_check 1 "trunc.yaml:6:1: not valid YAML" "$PG_DIR/trunc.yaml"
+check "dsrlb -n -c FILE is the same check" bash -c "'$ROOT/build/dsrlb' -n -c '$ROOT/examples/dsrlb.yaml' | grep -qx 'configuration OK'"
+
+config up >"$CONF"
+pg_start_daemon "$CONF" || { not_ok "dsrlb run -c FILE did not start"; tap_done; exit 1; }
+check "dsrlb run -c FILE starts and says SIGHUP reloads it" grep -q "SIGHUP reloads the config" "$PG_DIR/dsrlb.log"
+
+out=$(fetch_whoami "http://$VIP4:8000" 30)
+check "the daemon balances: 30 requests, both backends, no failure" \
+	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+
+before=$(maps_digest)
+printf 'interface: eth0\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    scheduler: fastest\n    backends: [%s]\n' "$VIP4" "$B1_4" | reload
+check "a bad config on SIGHUP is rejected, naming its line" \
+	grep -q "dsrlb.yaml:6:16: unknown scheduler 'fastest'" "$PG_DIR/dsrlb.log"
+check "the rejection says nothing was changed" grep -q "reload rejected: .* is not valid; nothing was changed" "$PG_DIR/dsrlb.log"
+after=$(maps_digest)
+check "the data plane's maps are identical before and after the rejected reload" test "$before" = "$after"
+check "the maps were really read (4 of them)" test "$(wc -l <<<"$before")" -eq 4
+out=$(fetch_whoami "http://$VIP4:8000" 20)
+check "after the rejected reload both backends still serve" \
+	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+
+config off | reload
+check "SIGHUP with backend-02 off is applied" grep -q "reloaded" "$PG_DIR/dsrlb.log"
+check "the change is logged with old and new state" grep -q "backend $B2_4 up weight 1 -> off weight 0" "$PG_DIR/dsrlb.log"
+out=$(fetch_whoami "http://$VIP4:8000" 30)
+check "with backend-02 off, all 30 new requests go to backend-01" \
+	bash -c "[ \$(grep -c backend-01 <<<'$out') -eq 30 ]"
+
+config up | reload
+out=$(fetch_whoami "http://$VIP4:8000" 30)
+check "back up: both backends serve again" \
+	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+
+printf 'interface: eth0\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    protocol: tcp\n    backends: [%s, 198.18.178.99]\nresolve_timeout: 1\n' "$VIP4" "$B1_4" | reload
+check "a reload naming an unreachable backend is rejected with the reason" \
+	grep -q "reload rejected: backend 198.18.178.99: no MAC after 1 s" "$PG_DIR/dsrlb.log"
+out=$(fetch_whoami "http://$VIP4:8000" 20)
+check "... and both backends still serve" \
+	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+
+pg_stop_lb
+check "SIGTERM: the daemon exits 0" test $? -eq 0
+check "... and detached" bash -c "! ip -n $(pg_ns lb) link show eth0 | grep -q prog/xdp"
+tap_done

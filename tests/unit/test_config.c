@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The config schema: what it accepts, and every error with its line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+
+static void bad(const char *what, const char *text, const char *needle)
+{
+	struct cfg c;
+	char *errors = NULL, first[300] = "nothing";
+	int n = cfg_load_string("t.yaml", text, &c, &errors);
+
+	if (errors)
+		sscanf(errors, "%299[^\n]", first);
+	CHECK(n > 0 && errors && strstr(errors, needle), "%s: refused, naming '%s' (first: %s)",
+	      what, needle, first);
+	free(errors);
+	if (!n)
+		cfg_free(&c);
+}
+
+#define HEAD "interface: eth0\nvips:\n"
+#define WEB "  - name: web\n    address: 198.18.178.15\n    port: 80\n    backends: [198.18.178.11]\n"
+
+int main(void)
+{
+	struct cfg c;
+	char *errors = NULL;
+	int n;
+
+	n = cfg_load("examples/dsrlb.yaml", &c, &errors);
+	CHECK(n == 0, "examples/dsrlb.yaml is valid (%.200s)", errors ? errors : "no errors");
+	if (!n) {
+		CHECK(c.nv == 3 && !strcmp(c.iface, "eth0") && c.table_size == 65537 &&
+			      c.hash_seed == 0x64737231,
+		      "the example gives 3 VIPs on eth0, 65537 slots, the documented seed");
+		CHECK(c.vips[0].spec.port == 8000 && c.vips[0].spec.protos == VIP_PROTO_TCP &&
+			      c.vips[0].nb == 2 && c.vips[0].b[1].state == BACKEND_UP,
+		      "vip 'web': tcp/8000, two backends, up");
+		CHECK(c.vips[1].spec.addr.family == 6 && c.vips[1].nb == 2 && c.vips[1].b[0].weight == 1,
+		      "vip 'web6': IPv6, shorthand backends with weight 1");
+		cfg_free(&c);
+	}
+	free(errors);
+
+	n = cfg_load_string("t.json",
+			    "{\"interface\": \"eth0\", \"vips\": [{\"name\": \"w\", \"address\": "
+			    "\"198.18.178.15\", \"backends\": [{\"address\": \"198.18.178.11\", "
+			    "\"weight\": 3, \"state\": \"drain\"}]}]}",
+			    &c, &errors);
+	CHECK(n == 0 && c.nv == 1 && c.vips[0].b[0].weight == 3 &&
+		      c.vips[0].b[0].state == BACKEND_DRAIN && c.vips[0].spec.port == 0 &&
+		      c.vips[0].spec.protos == (VIP_PROTO_TCP | VIP_PROTO_UDP),
+	      "JSON is accepted: every port, both protocols, weight 3, drain");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+
+	bad("duplicate VIP", HEAD WEB "  - name: web2\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    backends: [198.18.178.12]\n",
+	    "t.yaml:7:5: vip 'web2' duplicates vip 'web' (line 3)");
+	bad("duplicate name", HEAD WEB "  - name: web\n    address: 198.18.178.16\n    backends: [198.18.178.12]\n",
+	    "vip name 'web' is used twice (first on line 3)");
+	bad("unknown scheduler", HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: fastest\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:16: unknown scheduler 'fastest'");
+	bad("backend of the wrong family", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [2001:2::11]\n",
+	    "t.yaml:5:16: backend 2001:2::11 is IPv6 but vip 'w' is IPv4");
+	bad("port 70000", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 70000\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:11: port '70000' must be a number from 0 to 65535");
+	bad("truncated file", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [198.18.178.11,\n",
+	    "not valid YAML");
+	bad("unknown key", HEAD "  - name: w\n    adress: 198.18.178.15\n    backends: [198.18.178.11]\n",
+	    "t.yaml:4:5: unknown key 'adress' in a vip");
+	bad("missing backends", HEAD "  - name: w\n    address: 198.18.178.15\n",
+	    "vip 'w' needs 'backends'");
+	bad("backend twice", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [198.18.178.11, 198.18.178.11]\n",
+	    "backend 198.18.178.11 is listed twice in vip 'w'");
+	bad("table size not prime", "interface: eth0\ntable_size: 65536\nvips: []\n",
+	    "t.yaml:2:13: table_size 65536 is not prime");
+	bad("bad state", HEAD "  - name: w\n    address: 198.18.178.15\n    backends:\n      - address: 198.18.178.11\n        state: sleeping\n",
+	    "unknown backend state 'sleeping' (up, drain or off)");
+	bad("no interface", "vips: []\n", "the config needs an 'interface'");
+	bad("empty file", "", "the file is empty");
+	bad("not a mapping", "- a\n- b\n", "the config is a mapping");
+	n = cfg_load("/nonexistent/dsrlb.yaml", &c, &errors);
+	CHECK(n == 1 && strstr(errors, "/nonexistent/dsrlb.yaml: cannot read it"),
+	      "a missing file is named (%.*s)", (int)strcspn(errors, "\n"), errors);
+	free(errors);
+	return check_done();
+}
