@@ -236,7 +236,7 @@ static void cmd_rate(const struct args *a)
 			die("balancer namespace", e);
 		if (!strcmp(a->which, "dsrlb-lib")) {
 			dp = dsrlb_lib_setup(a, lb_if, lb_mac, a->kind, NULL);
-			e = dp_attach(dp, lb_if, DP_MODE_NATIVE, &used);
+			e = dp_attach(dp, lb_if, DP_MODE_NATIVE, false, &used);
 		} else {
 			bl = baseline_bpf__open();
 			if (!bl)

@@ -69,6 +69,21 @@ struct {
 	__type(value, struct dsrlb_backend);
 } backends SEC(".maps");
 
+/* Control plane only (see struct dsrlb_meta / dsrlb_ctl_key): pinned state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dsrlb_meta);
+} meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DSRLB_MAX_VIPS + DSRLB_MAX_BACKENDS);
+	__type(key, struct dsrlb_ctl_key);
+	__type(value, __u32);
+} ids SEC(".maps");
+
 /* Per-CPU packet and byte counters: per VIP id, per backend id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -124,6 +124,36 @@ struct dsrlb_knobs {
 	__u16 pad;
 };
 
+/*
+ * Control-plane state kept beside the data plane so that a restarted daemon
+ * adopts it without a gap. The program never reads these.
+ *
+ * meta: what the maps were built for; a daemon with other values refuses to
+ * adopt them rather than reset them silently.
+ */
+#define DSRLB_ABI_VERSION 1
+
+struct dsrlb_meta {
+	__u32 abi;       /* DSRLB_ABI_VERSION; 0 = fresh maps */
+	__u32 ring_size;
+	__u32 hash_seed;
+	__u32 pad;
+};
+
+/* ids: which VIP and backend got which id (key kind VIP or BACKEND). */
+enum dsrlb_ctl_kind { DSRLB_CTL_VIP = 1, DSRLB_CTL_BACKEND = 2 };
+
+struct dsrlb_ctl_key {
+	__u8 kind;
+	__u8 family;
+	__u8 protos;  /* VIP: VIP_PROTO_* bits */
+	__u8 pad;
+	__u16 port;   /* VIP: host order, 0 = every port */
+	__u16 pad2;
+	__u32 vip_id; /* BACKEND: the VIP it belongs to */
+	__u8 addr[16];
+};
+
 /* Flow hash -> ring slot without a division: the high half of hash * size. */
 #define DSRLB_SLOT(hash, size) ((__u32)(((__u64)(hash) * (size)) >> 32))
 

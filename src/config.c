@@ -59,6 +59,7 @@ void cfg_init(struct cfg *c)
 	c->table_size = DSRLB_RING_SIZE_DEFAULT;
 	c->hash_seed = 0x64737231u; /* "dsr1"; the same on every balancer by default */
 	c->resolve_timeout_ms = 3000;
+	strcpy(c->pin_dir, "/sys/fs/bpf/dsrlb");
 }
 
 void cfg_free(struct cfg *c)
@@ -356,11 +357,19 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 		} else if (!strcmp(key, "resolve_timeout")) {
 			if (want_uint(w, val, "resolve_timeout", 1, 60, &u))
 				c->resolve_timeout_ms = (int)u * 1000;
+		} else if (!strcmp(key, "pin_dir")) {
+			if (want_scalar(w, val, "pin_dir", &s)) {
+				if (s[0] != '/' || strlen(s) >= sizeof(c->pin_dir))
+					err_at(w->e, LINE(val), COL(val),
+					       "pin_dir '%s' must be an absolute path (on a bpffs)", s);
+				else
+					strcpy(c->pin_dir, s);
+			}
 		} else if (!strcmp(key, "vips")) {
 			vips = val;
 		} else {
 			unknown_key(w, k, "the config",
-				    "interface, mode, table_size, hash_seed, resolve_timeout, vips");
+				    "interface, mode, table_size, hash_seed, resolve_timeout, pin_dir, vips");
 		}
 	}
 	if (!c->iface[0])

@@ -46,6 +46,7 @@ struct cfg {
 	uint32_t table_size;
 	uint32_t hash_seed;
 	int resolve_timeout_ms;
+	char pin_dir[256]; /* on a bpffs; the maps of IFACE live in pin_dir/IFACE */
 	struct cfg_vip *vips;
 	int nv;
 };

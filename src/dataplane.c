@@ -9,6 +9,7 @@
 #include <string.h>
 #include <limits.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ struct dp {
 	struct dsrlb_bpf *skel;
 	int ncpus;
 	uint32_t ring_size;
+	bool adopted;
 	struct ring *rings[DSRLB_MAX_VIPS];
 	/* The VIP index as the control plane wants it; dp_commit() writes it. */
 	struct dsrlb_vip_slot *entries;
@@ -39,6 +41,104 @@ static size_t ring_bytes(const struct dp *dp)
 {
 	/* two halves; array values sit on an 8-byte stride (elem_size rounded up) */
 	return (size_t)2 * dp->ring_size * sizeof(uint64_t);
+}
+
+/* libbpf reuses a map pinned at its pin path, or creates and pins it there. */
+static int set_pin_paths(struct dp *dp, const char *dir)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		int err;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Map a live ring back into user space: where it is, and its live half. */
+static int ring_adopt(struct dp *dp, uint32_t vip_id)
+{
+	uint32_t inner_id, half = 0;
+	struct ring *r;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.rings), &vip_id, &inner_id))
+		return 0; /* no ring for this id */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->fd = bpf_map_get_fd_by_id(inner_id);
+	if (r->fd < 0) {
+		free(r);
+		return -errno;
+	}
+	r->mem = mmap(NULL, ring_bytes(dp), PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->mem == MAP_FAILED) {
+		int err = -errno;
+
+		close(r->fd);
+		free(r);
+		return err;
+	}
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_half), &vip_id, &half);
+	r->half = half ? 1 : 0;
+	dp->rings[vip_id] = r;
+	return 0;
+}
+
+static int adopt_or_init(struct dp *dp, const struct dp_opts *opts)
+{
+	struct dsrlb_meta m = {};
+	uint32_t zero = 0;
+	int fd = bpf_map__fd(dp->skel->maps.meta), err;
+
+	if (bpf_map_lookup_elem(fd, &zero, &m))
+		return -errno;
+	if (!m.abi) {
+		m.abi = DSRLB_ABI_VERSION;
+		m.ring_size = dp->ring_size;
+		m.hash_seed = opts->hash_seed;
+		return bpf_map_update_elem(fd, &zero, &m, BPF_ANY) ? -errno : 0;
+	}
+	if (m.abi != DSRLB_ABI_VERSION || m.ring_size != dp->ring_size ||
+	    m.hash_seed != opts->hash_seed)
+		return -EMEDIUMTYPE;
+	dp->adopted = true;
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
+		err = ring_adopt(dp, v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int dp_pinned_meta(const char *pin_dir, struct dsrlb_meta *m)
+{
+	char path[PATH_MAX];
+	uint32_t zero = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/meta", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, m))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+bool dp_adopted(const struct dp *dp)
+{
+	return dp->adopted;
 }
 
 int dp_open(struct dp **out, const struct dp_opts *opts)
@@ -79,9 +179,13 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 		goto fail;
 	}
 	err = bpf_map__set_inner_map_fd(dp->skel->maps.rings, tmpl);
+	if (!err && opts->pin_dir)
+		err = set_pin_paths(dp, opts->pin_dir);
 	if (!err)
 		err = dsrlb_bpf__load(dp->skel);
 	close(tmpl);
+	if (!err && opts->pin_dir)
+		err = adopt_or_init(dp, opts);
 	if (err)
 		goto fail;
 	*out = dp;
@@ -114,35 +218,48 @@ int dp_prog_fd(const struct dp *dp)
 	return bpf_program__fd(dp->skel->progs.dsrlb_xdp);
 }
 
-int dp_pin(struct dp *dp, const char *dir)
+void dp_unpin_dir(const char *dir)
 {
-	struct bpf_map *map;
+	DIR *d = opendir(dir);
+	struct dirent *de;
 	char path[PATH_MAX];
-	int err;
 
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	bpf_object__for_each_map(map, dp->skel->obj) {
-		if (bpf_map__is_internal(map))
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
-		unlink(path); /* left behind by a run that was killed */
-		err = bpf_map__pin(map, path);
-		if (err)
-			return err;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
 	}
-	return 0;
+	closedir(d);
+	rmdir(dir);
 }
 
-void dp_unpin(struct dp *dp, const char *dir)
+int dp_ids_put(struct dp *dp, const struct dsrlb_ctl_key *k, uint32_t id)
 {
-	struct bpf_map *map;
+	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ids), k, &id, BPF_ANY) ? -errno : 0;
+}
 
-	bpf_object__for_each_map(map, dp->skel->obj) {
-		if (!bpf_map__is_internal(map) && bpf_map__is_pinned(map))
-			bpf_map__unpin(map, NULL);
+int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k)
+{
+	return bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ids), k) ? -errno : 0;
+}
+
+int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ids);
+	struct dsrlb_ctl_key k, next;
+	uint32_t id;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &id))
+			cb(&next, id, ctx);
+		k = next;
+		prev = &k;
 	}
-	rmdir(dir);
+	return 0;
 }
 
 static int update(struct bpf_map *map, const void *key, const void *val)
@@ -402,15 +519,67 @@ out:
 	return err;
 }
 
+
 static uint32_t mode_flags(enum dp_mode m)
 {
 	return m == DP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 }
 
-int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, enum dp_mode *used)
+/* The dsrlb program attached to ifindex, if any: its fd and mode. */
+static int attached_dsrlb(int ifindex, int *fd, enum dp_mode *mode)
 {
-	int fd = dp_prog_fd(dp), err;
-	enum dp_mode first = mode == DP_MODE_AUTO ? DP_MODE_NATIVE : mode;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id;
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return -errno;
+	if (q.attach_mode == XDP_ATTACHED_NONE)
+		return -ENOENT;
+	id = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
+	*mode = q.attach_mode == XDP_ATTACHED_SKB ? DP_MODE_SKB : DP_MODE_NATIVE;
+	if (!id)
+		return -EBUSY; /* hardware or multi-program: not ours */
+	*fd = bpf_prog_get_fd_by_id(id);
+	if (*fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || strcmp(info.name, "dsrlb_xdp")) {
+		close(*fd);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int dp_detach_any(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	enum dp_mode mode;
+	int fd, err = attached_dsrlb(ifindex, &fd, &mode);
+
+	if (err)
+		return err;
+	o.old_prog_fd = fd;
+	err = bpf_xdp_detach(ifindex, mode_flags(mode) | XDP_FLAGS_REPLACE, &o);
+	close(fd);
+	return err;
+}
+
+int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, bool take_over,
+	      enum dp_mode *used)
+{
+	int fd = dp_prog_fd(dp), err, old_fd;
+	enum dp_mode first = mode == DP_MODE_AUTO ? DP_MODE_NATIVE : mode, old_mode;
+
+	/* A dsrlb program (a previous daemon's): replace it, no gap. */
+	if (take_over && !attached_dsrlb(ifindex, &old_fd, &old_mode)) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
+
+		err = bpf_xdp_attach(ifindex, fd, mode_flags(old_mode) | XDP_FLAGS_REPLACE, &o);
+		close(old_fd);
+		if (!err)
+			*used = old_mode;
+		return err;
+	}
 
 	/* Never replace somebody else's program: UPDATE_IF_NOEXIST. */
 	err = bpf_xdp_attach(ifindex, fd, mode_flags(first) | XDP_FLAGS_UPDATE_IF_NOEXIST,

@@ -11,6 +11,7 @@
 #ifndef DSRLB_DATAPLANE_H
 #define DSRLB_DATAPLANE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -22,18 +23,36 @@ struct dp_opts {
 	uint32_t hash_seed;
 	uint32_t ring_size; /* prime; every VIP's ring has this many slots */
 	uint8_t ifmac[6];   /* the interface's MAC: only frames to it are balanced */
+	/*
+	 * Where the maps are pinned (a directory on a bpffs), or NULL for none.
+	 * Maps already pinned there are reused: their contents, the rings and
+	 * the id assignments are adopted (dp_adopted()).
+	 */
+	const char *pin_dir;
 };
 
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
 enum dp_counter_map { DP_VIP_STATS, DP_BACKEND_STATS };
 
+/*
+ * -EMEDIUMTYPE: the pinned state was built for another table size, seed or
+ * ABI (dp_pinned_meta() says which); nothing was changed. -EINVAL from
+ * libbpf with pinned maps: their layout differs from this version's.
+ */
 int dp_open(struct dp **out, const struct dp_opts *opts);
+bool dp_adopted(const struct dp *dp);
+int dp_pinned_meta(const char *pin_dir, struct dsrlb_meta *m);
 void dp_close(struct dp *dp);
 int dp_prog_fd(const struct dp *dp);
 
-/* Pin every map under dir (created 0700) for bpftool; replaces stale pins. */
-int dp_pin(struct dp *dp, const char *dir);
-void dp_unpin(struct dp *dp, const char *dir);
+/* Remove every pin under dir and dir itself. */
+void dp_unpin_dir(const char *dir);
+
+/* The id assignments kept with the maps (struct dsrlb_ctl_key -> id). */
+int dp_ids_put(struct dp *dp, const struct dsrlb_ctl_key *k, uint32_t id);
+int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k);
+typedef void (*dp_ids_cb)(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx);
+int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx);
 
 int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6]);
 int dp_backend_clear(struct dp *dp, uint32_t id);
@@ -56,9 +75,17 @@ void dp_vips_reset(struct dp *dp);
 /* Remove a VIP's ring once the committed index no longer names the VIP. */
 int dp_ring_del(struct dp *dp, uint32_t vip_id);
 
-/* Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use. */
-int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, enum dp_mode *used);
+/*
+ * Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use.
+ * With take_over, a dsrlb program attached already (a previous daemon's) is
+ * replaced in one step, in its mode. Any other program, or any program at all
+ * without take_over, is left alone (-EBUSY).
+ */
+int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, bool take_over,
+	      enum dp_mode *used);
 int dp_detach(struct dp *dp, int ifindex, enum dp_mode used);
+/* Detach whatever dsrlb program is on ifindex (no dp needed). -ENOENT if none. */
+int dp_detach_any(int ifindex);
 
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum);

@@ -48,8 +48,8 @@ struct engine {
 	int ifindex;
 	uint8_t ifmac[6];
 	enum dp_mode used;
-	bool attached, pinned;
-	char pindir[128];
+	bool attached, pinned, daemon;
+	char pindir[300];
 	struct eng_vip *vips[DSRLB_MAX_VIPS]; /* by VIP id */
 	uint8_t bid_used[DSRLB_MAX_BACKENDS];
 	struct neigh_cache *neigh;
@@ -235,6 +235,147 @@ static int build_ring(struct engine *e, const struct eng_vip *v)
 	return 0;
 }
 
+static void ctl_vip_key(struct dsrlb_ctl_key *k, const struct vip_spec *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = DSRLB_CTL_VIP;
+	k->family = s->addr.family;
+	k->protos = (uint8_t)s->protos;
+	k->port = s->port;
+	memcpy(k->addr, s->addr.bytes, sizeof(k->addr));
+}
+
+static void ctl_backend_key(struct dsrlb_ctl_key *k, uint32_t vip, const struct dsrlb_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = DSRLB_CTL_BACKEND;
+	k->family = a->family;
+	k->vip_id = vip;
+	memcpy(k->addr, a->bytes, sizeof(k->addr));
+}
+
+/* Is k part of the engine's current state (with this id)? */
+static bool ids_current(struct engine *e, const struct dsrlb_ctl_key *k, uint32_t id)
+{
+	struct dsrlb_ctl_key c;
+
+	if (k->kind == DSRLB_CTL_VIP) {
+		if (id >= DSRLB_MAX_VIPS || !e->vips[id])
+			return false;
+		ctl_vip_key(&c, &e->vips[id]->spec);
+		return !memcmp(&c, k, sizeof(c));
+	}
+	if (k->vip_id >= DSRLB_MAX_VIPS || !e->vips[k->vip_id])
+		return false;
+	for (int j = 0; j < e->vips[k->vip_id]->nb; j++) {
+		struct eng_backend *b = &e->vips[k->vip_id]->b[j];
+
+		ctl_backend_key(&c, k->vip_id, &b->addr);
+		if (b->state != BACKEND_OFF && b->id == id && !memcmp(&c, k, sizeof(c)))
+			return true;
+	}
+	return false;
+}
+
+struct stale {
+	struct dsrlb_ctl_key *k;
+	int n, cap;
+	struct engine *e;
+};
+
+static void collect_stale(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
+{
+	struct stale *st = ctx;
+
+	if (ids_current(st->e, k, id))
+		return;
+	if (st->n == st->cap) {
+		int cap = st->cap ? st->cap * 2 : 64;
+		void *p = realloc(st->k, (size_t)cap * sizeof(*st->k));
+
+		if (!p)
+			return;
+		st->k = p;
+		st->cap = cap;
+	}
+	st->k[st->n++] = *k;
+}
+
+/*
+ * Keep the pinned id assignments equal to the engine's: the current ones are
+ * written before the stale ones go, so a daemon killed in between still
+ * finds every id that live rings use.
+ */
+static void ids_sync(struct engine *e)
+{
+	struct stale st = { .e = e };
+	struct dsrlb_ctl_key k;
+
+	dp_ids_foreach(e->dp, collect_stale, &st);
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *vp = e->vips[v];
+
+		if (!vp)
+			continue;
+		ctl_vip_key(&k, &vp->spec);
+		dp_ids_put(e->dp, &k, (uint32_t)v);
+		for (int j = 0; j < vp->nb; j++) {
+			if (vp->b[j].state == BACKEND_OFF)
+				continue;
+			ctl_backend_key(&k, (uint32_t)v, &vp->b[j].addr);
+			dp_ids_put(e->dp, &k, vp->b[j].id);
+		}
+	}
+	for (int i = 0; i < st.n; i++)
+		dp_ids_del(e->dp, &st.k[i]);
+	free(st.k);
+}
+
+/* Adoption, pass 1: the VIPs an earlier daemon left, by id. */
+static void adopt_vip(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
+{
+	struct engine *e = ctx;
+	struct eng_vip *v;
+
+	if (k->kind != DSRLB_CTL_VIP || id >= DSRLB_MAX_VIPS || e->vips[id])
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->spec.addr.family = k->family;
+	memcpy(v->spec.addr.bytes, k->addr, sizeof(k->addr));
+	v->spec.port = k->port;
+	v->spec.protos = k->protos;
+	snprintf(v->name, sizeof(v->name), "(adopted %u)", id);
+	e->vips[id] = v;
+}
+
+/* Pass 2: their backends. The weight is unknown: the table is rebuilt. */
+static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
+{
+	struct engine *e = ctx;
+	struct eng_vip *v;
+	void *p;
+
+	if (k->kind != DSRLB_CTL_BACKEND || k->vip_id >= DSRLB_MAX_VIPS || id >= BID_NONE)
+		return;
+	v = e->vips[k->vip_id];
+	if (!v)
+		return;
+	p = realloc(v->b, (size_t)(v->nb + 1) * sizeof(*v->b));
+	if (!p)
+		return;
+	v->b = p;
+	memset(&v->b[v->nb], 0, sizeof(v->b[v->nb]));
+	v->b[v->nb].addr.family = k->family;
+	memcpy(v->b[v->nb].addr.bytes, k->addr, sizeof(k->addr));
+	v->b[v->nb].id = id;
+	v->b[v->nb].weight = UINT32_MAX;
+	v->b[v->nb].state = BACKEND_UP;
+	v->nb++;
+	e->bid_used[id] = 1;
+}
+
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen)
 {
 	struct eng_vip *next[DSRLB_MAX_VIPS] = {};
@@ -243,9 +384,10 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	int r;
 
 	if (strcmp(c->iface, e->base.iface) || c->mode != e->base.mode ||
-	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed) {
+	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed ||
+	    strcmp(c->pin_dir, e->base.pin_dir)) {
 		snprintf(err, errlen,
-			 "interface, mode, table_size and hash_seed need a restart to change; nothing was changed");
+			 "interface, mode, table_size, hash_seed and pin_dir need a restart to change; nothing was changed");
 		return -EINVAL;
 	}
 	r = resolve_all(e, c, err, errlen);
@@ -418,6 +560,8 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	for (int i = 0; i < BID_NONE; i++)
 		if (e->bid_used[i] == 2)
 			e->bid_used[i] = 1;
+	if (e->pinned)
+		ids_sync(e);
 	return 0;
 
 undo:
@@ -437,10 +581,41 @@ undo:
 	return r;
 }
 
-int engine_start(struct engine **out, const struct cfg *c, char *err, size_t errlen)
+/*
+ * pin_dir must be on a bpffs. The default is under /sys/fs/bpf, which we
+ * mount if needed (ip netns exec hides it); another path must be one already.
+ */
+static int pin_dir_ready(const char *dir, char *err, size_t errlen)
+{
+	struct statfs st;
+
+	if (!strncmp(dir, BPFFS "/", strlen(BPFFS "/"))) {
+		int r = ensure_bpffs();
+
+		if (r) {
+			snprintf(err, errlen, "no bpffs at " BPFFS " and mounting one failed: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create pin_dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
+		snprintf(err, errlen, "pin_dir %s is not on a bpffs; mount one: mount -t bpf bpf %s",
+			 dir, dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *err,
+		 size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	struct dp_opts o = { .hash_seed = c->hash_seed, .ring_size = c->table_size };
+	struct dsrlb_meta pm;
 	char a[ADDR_STRLEN];
 	bool up = true;
 	int r;
@@ -450,6 +625,7 @@ int engine_start(struct engine **out, const struct cfg *c, char *err, size_t err
 	e->base = *c;
 	e->base.vips = NULL;
 	e->base.nv = 0;
+	e->daemon = daemon;
 	e->ifindex = (int)if_nametoindex(c->iface);
 	if (!e->ifindex) {
 		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", c->iface);
@@ -483,35 +659,55 @@ int engine_start(struct engine **out, const struct cfg *c, char *err, size_t err
 	if (r)
 		goto fail;
 
-	memcpy(o.ifmac, e->ifmac, 6);
-	r = dp_open(&e->dp, &o);
-	if (r) {
+	r = pin_dir_ready(c->pin_dir, err, errlen);
+	if (r)
+		goto fail;
+	snprintf(e->pindir, sizeof(e->pindir), "%s/%s", c->pin_dir, c->iface);
+	if (!daemon && !dp_pinned_meta(e->pindir, &pm)) {
 		snprintf(err, errlen,
-			 "cannot load the XDP program: %s (run as root; -vv shows the verifier log)",
-			 strerror(-r));
+			 "a dsrlb daemon's data plane is pinned at %s (it may still be balancing); remove it first with: dsrlb stop --detach -i %s",
+			 e->pindir, c->iface);
+		r = -EEXIST;
 		goto fail;
 	}
-	r = ensure_bpffs();
+	memcpy(o.ifmac, e->ifmac, 6);
+	o.pin_dir = e->pindir;
+	r = dp_open(&e->dp, &o);
+	if (r == -EMEDIUMTYPE && !dp_pinned_meta(e->pindir, &pm)) {
+		snprintf(err, errlen,
+			 "the data plane pinned at %s was built for table_size %u and hash_seed %u (ABI %u); this config has %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
+			 e->pindir, pm.ring_size, pm.hash_seed, pm.abi, c->table_size, c->hash_seed,
+			 DSRLB_ABI_VERSION, c->iface);
+		goto fail;
+	}
 	if (r) {
-		log_warn(r, "no bpffs at " BPFFS " and mounting one failed; maps will not be pinned");
-	} else {
-		if (mkdir(BPFFS "/dsrlb", 0700) && errno != EEXIST)
-			log_warn(errno, "cannot create " BPFFS "/dsrlb");
-		snprintf(e->pindir, sizeof(e->pindir), BPFFS "/dsrlb/%s", c->iface);
-		r = dp_pin(e->dp, e->pindir);
-		if (r)
-			log_warn(r, "cannot pin maps under %s; bpftool will not find them", e->pindir);
-		else
-			e->pinned = true;
+		snprintf(err, errlen,
+			 "cannot load the XDP program: %s (run as root; -vv shows the verifier log%s)",
+			 strerror(-r), daemon ? "; maps pinned by another version are refused, not reset: dsrlb stop --detach removes them" : "");
+		goto fail;
+	}
+	e->pinned = true;
+	if (dp_adopted(e->dp)) {
+		int nv = 0, nb = 0;
+
+		dp_ids_foreach(e->dp, adopt_vip, e);
+		dp_ids_foreach(e->dp, adopt_backend, e);
+		for (int v = 0; v < DSRLB_MAX_VIPS; v++)
+			if (e->vips[v]) {
+				nv++;
+				nb += e->vips[v]->nb;
+			}
+		log_info("adopted the data plane pinned at %s (%d VIPs, %d backends); it kept balancing meanwhile",
+			 e->pindir, nv, nb);
 	}
 	r = engine_apply(e, c, err, errlen);
 	if (r)
 		goto fail;
-	r = dp_attach(e->dp, e->ifindex, c->mode, &e->used);
+	r = dp_attach(e->dp, e->ifindex, c->mode, daemon, &e->used);
 	if (r == -EBUSY || r == -EEXIST) {
 		snprintf(err, errlen,
-			 "%s already has an XDP program; remove it first (ip link set dev %s xdp off) or pick another interface",
-			 c->iface, c->iface);
+			 "%s already has an XDP program; remove it first (a dsrlb daemon's: dsrlb stop --detach -i %s; any other: ip link set dev %s xdp off) or pick another interface",
+			 c->iface, c->iface, c->iface);
 		goto fail;
 	}
 	if (r) {
@@ -554,7 +750,13 @@ int engine_start(struct engine **out, const struct cfg *c, char *err, size_t err
 	*out = e;
 	return 0;
 fail:
-	engine_stop(e);
+	/*
+	 * Leave an adopted data plane as it was: it is still balancing. Anything
+	 * we created ourselves goes.
+	 */
+	if (e->dp && dp_adopted(e->dp))
+		e->pinned = false;
+	engine_stop(e, true);
 	return r;
 }
 
@@ -601,12 +803,45 @@ void engine_print_stats(struct engine *e, const char *when)
 	}
 }
 
-int engine_stop(struct engine *e)
+int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen)
+{
+	char dir[300];
+	int ifindex = (int)if_nametoindex(iface), r;
+
+	if (!ifindex) {
+		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", iface);
+		return -ENODEV;
+	}
+	r = pin_dir_ready(pin_dir, err, errlen);
+	if (r)
+		return r;
+	r = dp_detach_any(ifindex);
+	if (r == -EBUSY) {
+		snprintf(err, errlen, "the XDP program on %s is not dsrlb's; left alone", iface);
+		return r;
+	}
+	if (r && r != -ENOENT) {
+		snprintf(err, errlen, "cannot detach from %s: %s", iface, strerror(-r));
+		return r;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", pin_dir, iface);
+	dp_unpin_dir(dir);
+	log_info("%s: %s; pinned maps under %s removed", iface,
+		 r == -ENOENT ? "no dsrlb program was attached" : "dsrlb detached", dir);
+	return 0;
+}
+
+int engine_stop(struct engine *e, bool detach)
 {
 	int ret = 0;
 
 	if (!e)
 		return 0;
+	if (!detach && e->attached) {
+		log_info("left attached to %s on its last state (pinned at %s); the next dsrlb run adopts it, dsrlb stop --detach removes it",
+			 e->base.iface, e->pindir);
+		goto out;
+	}
 	if (e->attached) {
 		int r = dp_detach(e->dp, e->ifindex, e->used);
 
@@ -620,7 +855,8 @@ int engine_stop(struct engine *e)
 		if (e->neigh[i].created)
 			neigh_forget(e->ifindex, &e->neigh[i].addr);
 	if (e->pinned)
-		dp_unpin(e->dp, e->pindir);
+		dp_unpin_dir(e->pindir);
+out:
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
 		vip_free(e->vips[v]);
 	dp_close(e->dp);

@@ -16,8 +16,13 @@
 
 struct engine;
 
-/* Load, apply c, attach. 0 or -errno with a message in err. */
-int engine_start(struct engine **out, const struct cfg *c, char *err, size_t errlen);
+/*
+ * Load, apply c, attach. 0 or -errno with a message in err. A daemon adopts
+ * the state pinned by an earlier daemon on the same interface (and replaces
+ * its program in one step); the quick start refuses to touch such state.
+ */
+int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *err,
+		 size_t errlen);
 
 /* Apply a new model to a running engine (a reload). On error nothing changed. */
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen);
@@ -25,7 +30,14 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 /* Print one line per VIP (and reasons) at log level info. */
 void engine_print_stats(struct engine *e, const char *when);
 
-/* Detach, forget the neighbour entries we created, free. */
-int engine_stop(struct engine *e);
+/*
+ * detach: remove the program, the pins and the neighbour entries we created
+ * (the quick start). Otherwise leave the data plane running on its last
+ * state, for the next daemon to adopt (dsrlb run).
+ */
+int engine_stop(struct engine *e, bool detach);
+
+/* dsrlb stop --detach: remove a (daemon's) data plane without a daemon. */
+int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen);
 
 #endif

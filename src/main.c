@@ -65,6 +65,7 @@ static void usage(FILE *f)
 		"Usage: dsrlb -i IFACE --vip ADDR[:PORT][/tcp|udp] --backends ADDR[,ADDR...] [options]\n"
 		"       dsrlb run -c FILE [-v]        run the daemon on a config file (SIGHUP reloads)\n"
 		"       dsrlb check -c FILE           validate a config file (also: dsrlb -n -c FILE)\n"
+		"       dsrlb stop --detach -c FILE   remove the daemon's data plane (see --help)\n"
 		"\n"
 		"Layer 2 direct-server-return load balancer (XDP). Frames for a VIP are sent to a\n"
 		"backend chosen by Maglev hashing with only their MAC addresses rewritten; backends\n"
@@ -104,7 +105,11 @@ static void print_errors(const char *errors)
 	}
 }
 
-/* Run an engine until SIGINT/SIGTERM; with a path, SIGHUP reloads it. */
+/*
+ * Run an engine until SIGINT/SIGTERM. With a path it is the daemon: SIGHUP
+ * reloads, and at exit the data plane stays (pinned, attached) for the next
+ * daemon. Without, the quick start: at exit it detaches.
+ */
 static int serve(const struct cfg *c, const char *path, int verbose, int stats_interval)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -118,7 +123,7 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, path ? &sa : &(struct sigaction){ .sa_handler = SIG_IGN }, NULL);
 
-	r = engine_start(&e, c, err, sizeof(err));
+	r = engine_start(&e, c, path != NULL, err, sizeof(err));
 	if (r) {
 		log_errx("%s", err);
 		return 1;
@@ -160,9 +165,10 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	log_info("%s received; detaching from %s", strsignal(stop_signal), c->iface);
+	log_info("%s received; %s %s", strsignal(stop_signal), path ? "leaving" : "detaching from",
+		 c->iface);
 	engine_print_stats(e, "total:");
-	return engine_stop(e) ? 1 : 0;
+	return engine_stop(e, path == NULL) ? 1 : 0;
 }
 
 static int cmd_check_or_run(int argc, char **argv, bool run)
@@ -429,8 +435,80 @@ static int cmd_quick(int argc, char **argv)
 	return r;
 }
 
+/* dsrlb stop --detach: the explicit way to remove a daemon's data plane. */
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *iface = NULL, *path = NULL, *pin_dir = NULL;
+	bool detach = false;
+	char err[512], *errors = NULL;
+	struct cfg c;
+	int opt, r;
+
+	cfg_init(&c);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "di:c:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			detach = true;
+			break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'c':
+			path = optarg;
+			break;
+		case 'p':
+			pin_dir = optarg;
+			break;
+		case 'h':
+			printf("Usage: dsrlb stop --detach (-c FILE | -i IFACE [--pin-dir DIR])\n"
+			       "Remove dsrlb's XDP program from the interface and its pinned maps.\n"
+			       "Stopping the daemon alone (SIGTERM, systemctl stop) leaves traffic flowing\n"
+			       "on the last state; this is the explicit way to take it away.\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try 'dsrlb stop --help'.\n");
+			return 2;
+		}
+	}
+	if (!detach) {
+		log_errx("dsrlb stop needs --detach: it removes the data plane and traffic to the VIPs stops being balanced. To stop only the daemon, stop its service; traffic keeps flowing");
+		return 2;
+	}
+	if (path) {
+		if (cfg_load(path, &c, &errors)) {
+			print_errors(errors);
+			free(errors);
+			return 1;
+		}
+		free(errors);
+	}
+	if (!iface && !path) {
+		log_errx("say which interface: -c FILE or -i IFACE");
+		return 2;
+	}
+	r = engine_detach_pinned(iface ? iface : c.iface, pin_dir ? pin_dir : c.pin_dir, err,
+				 sizeof(err));
+	cfg_free(&c);
+	if (r) {
+		log_errx("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "stop"))
+		return cmd_stop(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return cmd_check_or_run(argc - 1, argv + 1, true);
 	if (argc > 1 && !strcmp(argv[1], "check"))

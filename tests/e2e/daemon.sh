@@ -5,8 +5,19 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/tests/lib/tap.sh"
 source "$ROOT/tests/lib/playground.sh"
-trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
+# Pins must outlive each `ip netns exec` (which gives every command its own
+# /sys, hence its own /sys/fs/bpf): a bpffs mounted here, outside /sys, is
+# seen by all of them.
+PIN="$PG_DIR/bpffs"
+mkdir -p "$PIN" && mount -t bpf bpf "$PIN"
+cleanup() {
+	[ -n "${PG_LB_PID:-}" ] && kill -9 "$PG_LB_PID" 2>/dev/null
+	for n in lb; do ip netns exec "$(pg_ns $n)" "$ROOT/build/dsrlb" stop --detach -i eth0 --pin-dir "$PIN" >/dev/null 2>&1; done
+	umount "$PIN" 2>/dev/null
+	pg_down
+}
+trap cleanup EXIT
 
 fetch_whoami() { # URL N: one backend name (or FAIL) per request
 	local i
@@ -46,9 +57,11 @@ reload() {
 	return 1
 }
 
-config() { # config STATE_OF_B2 [EXTRA]
+config() { # config STATE_OF_B2 [TABLE_SIZE]
 	cat <<EOF2
 interface: eth0
+pin_dir: $PIN
+table_size: ${2:-65537}
 vips:
   - name: web
     address: $VIP4
@@ -113,14 +126,59 @@ out=$(fetch_whoami "http://$VIP4:8000" 30)
 check "back up: both backends serve again" \
 	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
 
-printf 'interface: eth0\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    protocol: tcp\n    backends: [%s, 198.18.178.99]\nresolve_timeout: 1\n' "$VIP4" "$B1_4" | reload
+printf 'interface: eth0\npin_dir: %s\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    protocol: tcp\n    backends: [%s, 198.18.178.99]\nresolve_timeout: 1\n' "$PIN" "$VIP4" "$B1_4" | reload
 check "a reload naming an unreachable backend is rejected with the reason" \
 	grep -q "reload rejected: backend 198.18.178.99: no MAC after 1 s" "$PG_DIR/dsrlb.log"
 out=$(fetch_whoami "http://$VIP4:8000" 20)
 check "... and both backends still serve" \
 	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
 
+config up >"$CONF"
 pg_stop_lb
 check "SIGTERM: the daemon exits 0" test $? -eq 0
-check "... and detached" bash -c "! ip -n $(pg_ns lb) link show eth0 | grep -q prog/xdp"
+check "... saying it left the data plane running" grep -q "left attached to eth0 on its last state" "$PG_DIR/dsrlb.log"
+out=$(fetch_whoami "http://$VIP4:8000" 20)
+check "with no daemon, traffic still flows to both backends" \
+	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+
+pg_start_daemon "$CONF" || not_ok "the daemon did not restart"
+check "a new daemon adopts the pinned data plane" \
+	grep -q "adopted the data plane pinned at $PIN/eth0 (1 VIPs, 2 backends)" "$PG_DIR/dsrlb.log"
+
+# kill -9 while a client sends a steady stream of requests, then restart.
+(for i in $(seq 1 60); do
+	pg_in client curl -sf --max-time 3 "http://$VIP4:8000/whoami" >/dev/null && echo ok || echo FAIL
+	sleep 0.05
+done >"$PG_DIR/stream.out") &
+stream=$!
+sleep 1
+kill -9 "$PG_LB_PID"
+wait "$PG_LB_PID" 2>/dev/null
+sleep 0.5
+pg_start_daemon "$CONF" || not_ok "the daemon did not start after kill -9"
+wait "$stream"
+check "kill -9 and restart under a steady stream: 0 of 60 requests failed ($(grep -c FAIL "$PG_DIR/stream.out") failed)" \
+	test "$(grep -c ok "$PG_DIR/stream.out")" -eq 60
+check "after kill -9 the restarted daemon adopted the state" grep -q "adopted the data plane" "$PG_DIR/dsrlb.log"
+pg_stop_lb
+
+before=$(maps_digest)
+config up 131071 >"$PG_DIR/other.yaml"
+out=$(timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" run -c "$PG_DIR/other.yaml" 2>&1)
+check "a daemon whose table_size differs from the pinned one refuses to start, naming both" \
+	bash -c "grep -q 'built for table_size 65537 .* this config has 131071' <<<'$out'"
+check "... and the data plane is untouched" test "$before" = "$(maps_digest)"
+
+timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" -i eth0 --vip "$VIP4" --backends "$B1_4" >"$PG_DIR/quick.out" 2>&1
+check "the quick start refuses to replace a daemon's data plane" \
+	grep -qF "already has an XDP program; remove it first (a dsrlb daemon's: dsrlb stop --detach -i eth0" "$PG_DIR/quick.out"
+check "... which is still there" test "$before" = "$(maps_digest)"
+
+out=$(ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" stop -c "$CONF" 2>&1)
+check "dsrlb stop without --detach explains itself and changes nothing" \
+	bash -c "grep -q 'needs --detach' <<<'$out' && ip -n $(pg_ns lb) link show eth0 | grep -q prog/xdp"
+ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" stop --detach -c "$CONF" >"$PG_DIR/stop.out" 2>&1
+check "dsrlb stop --detach exits 0" test $? -eq 0
+check "... removes the program" bash -c "! ip -n $(pg_ns lb) link show eth0 | grep -q prog/xdp"
+check "... and its pinned maps ($PIN/eth0 is gone)" test ! -e "$PIN/eth0"
 tap_done
