@@ -34,7 +34,7 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
 .DELETE_ON_ERROR:
 # keep BPF objects and skeletons between runs (they are intermediates of chains)
 .SECONDARY:
-.PHONY: all deps check-deps test demo bench clean
+.PHONY: all deps check-deps test demo bench install clean
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
 
@@ -102,6 +102,13 @@ test: deps all tests
 
 demo: deps all
 	$(Q)scripts/demo.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(BUILD)/dsrlb $(DESTDIR)$(PREFIX)/sbin/dsrlb
+	install -D -m 0644 dist/dsrlb.service $(DESTDIR)/etc/systemd/system/dsrlb.service
+	install -D -m 0644 examples/dsrlb.yaml $(DESTDIR)/etc/dsrlb/dsrlb.yaml.example
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dsrlb/README.md
 
 clean:
 	rm -rf $(BUILD)

@@ -95,7 +95,11 @@ expect_check 1 "trunc.yaml:6:1: not valid YAML" "$PG_DIR/trunc.yaml"
 check "dsrlb -n -c FILE is the same check" bash -c "'$ROOT/build/dsrlb' -n -c '$ROOT/examples/dsrlb.yaml' | grep -qx 'configuration OK'"
 
 config up >"$CONF"
-pg_start_daemon "$CONF" || { not_ok "dsrlb run -c FILE did not start"; tap_done; exit 1; }
+# systemd's side of Type=notify: a socket that records what the daemon says.
+python3 "$ROOT/tests/lib/notify_listen.py" "$PG_DIR/notify.sock" 20 >"$PG_DIR/notify.log" &
+PG_PIDS+=($!)
+for _ in $(seq 1 50); do [ -S "$PG_DIR/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET="$PG_DIR/notify.sock" pg_start_daemon "$CONF" || { not_ok "dsrlb run -c FILE did not start"; tap_done; exit 1; }
 check "dsrlb run -c FILE starts and says SIGHUP reloads it" grep -q "SIGHUP reloads the config" "$PG_DIR/dsrlb.log"
 
 out=$(fetch_whoami "http://$VIP4:8000" 30)
@@ -116,6 +120,10 @@ check "after the rejected reload both backends still serve" \
 
 config off | reload
 check "SIGHUP with backend-02 off is applied" grep -q "reloaded" "$PG_DIR/dsrlb.log"
+check "systemd was told READY=1 once balancing, with the daemon's PID" \
+	grep -q "READY=1 STATUS=balancing on eth0 MAINPID=$PG_LB_PID" "$PG_DIR/notify.log"
+check "... and RELOADING=1 then READY=1 around each reload" \
+	bash -c "grep -A1 RELOADING=1 '$PG_DIR/notify.log' | grep -q READY=1"
 check "the change is logged with old and new state" grep -q "backend $B2_4 up weight 1 -> off weight 0" "$PG_DIR/dsrlb.log"
 out=$(fetch_whoami "http://$VIP4:8000" 30)
 check "with backend-02 off, all 30 new requests go to backend-01" \

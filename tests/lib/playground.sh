@@ -143,7 +143,7 @@ pg_wait_ready() {
 pg_spawn() {
 	local n=$1 log=$2
 	shift 2
-	ip netns exec "$(pg_ns "$n")" "$@" >"$log" 2>&1 &
+	ip netns exec "$(pg_ns "$n")" "$@" >"$log" 2>&1 </dev/null &
 	PG_LAST_PID=$!
 	PG_PIDS+=("$PG_LAST_PID")
 }
