@@ -159,7 +159,7 @@ static struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8
 					   (uint8_t)next_id, 1 };
 
 			ids[b] = next_id++;
-			e = dp_backend_set(dp, ids[b], backend_mac ? backend_mac : mac);
+			e = dp_backend_set(dp, ids[b], backend_mac ? backend_mac : mac, true);
 		}
 		if (!r2)
 			r2 = calloc(a->table, sizeof(*r2));
@@ -398,7 +398,7 @@ static void cmd_cost(const struct args *a)
 		uint32_t *ring = calloc(a->table, 4);
 		for (uint32_t s = 0; s < a->table; s++)
 			ring[s] = DSRLB_MAX_BACKENDS - 1;
-		dp_backend_set(dp, DSRLB_MAX_BACKENDS - 1, lo_mac);
+		dp_backend_set(dp, DSRLB_MAX_BACKENDS - 1, lo_mac, true);
 		dp_ring_swap(dp, DSRLB_MAX_VIPS - 1, ring);
 		addr_parse(a6.dst6, &va);
 		if (dp_vip_set(dp, &va, a->dport, IPPROTO_UDP, DSRLB_MAX_VIPS - 1) || dp_commit(dp))

@@ -143,16 +143,87 @@ static __always_inline __u32 vip_pick(void *idx, const struct dsrlb_vip_slot *as
 	return as->vip[pi];
 }
 
-/* Choose the backend, rewrite the MACs, count, send back out. */
+static __always_inline void flow_stat(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&flow_stats, &which);
+
+	if (n)
+		*n += 1;
+}
+
+/* A coarse clock in ~1.07 s units: cheap, and all a flow's idle time needs. */
+static __always_inline __u32 dsrlb_now(void)
+{
+	return (__u32)(bpf_ktime_get_coarse_ns() >> 30);
+}
+
+/*
+ * Remember a new flow's backend, unless this CPU created its share of
+ * entries this second already: a flood of new flows must not push the
+ * established ones out of the LRU. Refused flows are still balanced (by the
+ * table), just not remembered.
+ */
+static __always_inline void flow_remember(struct dsrlb_flow_key *fk, struct dsrlb_flow *stale,
+					  __u32 bid, __u32 gen, __u32 vip, __u32 now)
+{
+	struct dsrlb_flow nf = { .backend = bid, .gen = gen, .seen = now, .vip = vip };
+	struct flow_budget *b;
+	__u32 zero = 0;
+
+	if (stale) { /* reusing its slot evicts nobody */
+		*stale = nf;
+		return;
+	}
+	b = bpf_map_lookup_elem(&flow_budget, &zero);
+	if (!b)
+		return;
+	if (b->window != now) {
+		b->window = now;
+		b->used = 0;
+	}
+	if (b->used >= knobs.new_flows_per_sec) {
+		flow_stat(DSRLB_FS_REFUSED);
+		return;
+	}
+	b->used++;
+	if (!bpf_map_update_elem(&flows, fk, &nf, BPF_ANY))
+		flow_stat(DSRLB_FS_NEW);
+}
+
+/*
+ * Choose the backend (the flow's, else the VIP table's), rewrite the MACs,
+ * count, send back out.
+ */
 static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32 vip_id,
-				   __u32 hash)
+				   __u32 hash, struct dsrlb_flow_key *fk)
 {
 	struct dsrlb_backend *be;
-	__u32 slot, *bid, *half;
+	struct dsrlb_flow *f = NULL;
+	__u32 slot, bid, *rb, *half, now = 0;
 	void *ring;
 
 	if (!for_us(eth))
 		return pass(DSRLB_R_NOT_OUR_MAC);
+	if (knobs.new_flows_per_sec) {
+		now = dsrlb_now();
+		f = bpf_map_lookup_elem(&flows, fk);
+		if (f) {
+			__u32 timeout = fk->proto == IPPROTO_TCP ? knobs.tcp_timeout :
+								   knobs.udp_timeout;
+
+			bid = f->backend;
+			be = bpf_map_lookup_elem(&backends, &bid);
+			if (be && (be->flags & DSRLB_BACKEND_F_VALID) && be->gen == f->gen &&
+			    f->vip == vip_id && now - f->seen <= timeout) {
+				if (f->seen != now)
+					f->seen = now; /* at most once a second: no cache-line ping-pong */
+				flow_stat(DSRLB_FS_HIT);
+				goto rewrite;
+			}
+			flow_stat(DSRLB_FS_REPLACED);
+		}
+	}
+
 	ring = bpf_map_lookup_elem(&rings, &vip_id);
 	half = bpf_map_lookup_elem(&vip_half, &vip_id);
 	if (!ring || !half)
@@ -160,19 +231,23 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 	slot = DSRLB_SLOT(hash, knobs.ring_size);
 	if (*half)
 		slot += knobs.ring_size;
-	bid = bpf_map_lookup_elem(ring, &slot);
-	if (!bid)
+	rb = bpf_map_lookup_elem(ring, &slot);
+	if (!rb)
 		return drop(DSRLB_R_NO_BACKEND);
-	be = bpf_map_lookup_elem(&backends, bid);
+	bid = *rb;
+	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return drop(DSRLB_R_NO_BACKEND);
+	if (knobs.new_flows_per_sec)
+		flow_remember(fk, f, bid, be->gen, vip_id, now);
 
+rewrite:
 	mac_copy(eth->h_source, eth->h_dest); /* ours: checked above */
 	mac_copy(eth->h_dest, be->mac);
 
 	__u64 bytes = (__u64)(ctx->data_end - ctx->data);
 	count(&vip_stats, vip_id, bytes);
-	count(&backend_stats, *bid, bytes);
+	count(&backend_stats, bid, bytes);
 	return XDP_TX;
 }
 
@@ -226,9 +301,14 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	vip = vip_pick(idx, as, &ip->daddr, 1, DSRLB_AF_INET, ip->protocol, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS; /* a VIP address, but not this port: the host's */
+	struct dsrlb_flow_key fk = { .ports = ports, .proto = ip->protocol,
+				     .family = DSRLB_AF_INET };
+
+	__builtin_memcpy(fk.saddr, &ip->saddr, 4);
+	__builtin_memcpy(fk.daddr, &ip->daddr, 4);
 	return forward(ctx, eth, vip,
-		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports,
-				     ip->protocol));
+		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports, ip->protocol),
+		       &fk);
 }
 
 static __always_inline int is_ipv6_exthdr(__u8 nh)
@@ -287,9 +367,14 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 	vip = vip_pick(idx, as, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, nh, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS;
+	struct dsrlb_flow_key fk = { .ports = ports, .proto = nh, .family = DSRLB_AF_INET6 };
+
+	__builtin_memcpy(fk.saddr, &ip6->saddr, 16);
+	__builtin_memcpy(fk.daddr, &ip6->daddr, 16);
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&ip6->saddr,
-				     (const __u32 *)&ip6->daddr, ports, nh));
+				     (const __u32 *)&ip6->daddr, ports, nh),
+		       &fk);
 }
 
 SEC("xdp")

@@ -84,6 +84,39 @@ struct {
 	__type(value, __u32);
 } ids SEC(".maps");
 
+/*
+ * The flow table (see struct dsrlb_flow). Sized by the loader from the config
+ * before load. Per-CPU LRU lists: no lock shared by all CPUs on insert.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1000000);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct dsrlb_flow_key);
+	__type(value, struct dsrlb_flow);
+} flows SEC(".maps");
+
+/* Per CPU: start of the current second and entries created in it. */
+struct flow_budget {
+	__u64 window;
+	__u32 used;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_budget);
+} flow_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DSRLB_FS__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} flow_stats SEC(".maps");
+
 /* Per-CPU packet and byte counters: per VIP id, per backend id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -64,11 +64,42 @@ struct dsrlb_vip_slot {
 struct dsrlb_backend {
 	__u8 mac[6];
 	__u16 flags; /* DSRLB_BACKEND_F_* */
-	__u32 pad;
+	__u32 gen;   /* bumped when the id is given to another backend */
 };
 
 /* The control plane sets this only once the MAC is resolved and non-zero. */
 #define DSRLB_BACKEND_F_VALID 0x1
+
+/*
+ * The flow table: an LRU hash from a flow's 5-tuple to the backend it started
+ * on. A flow stays there while its backend entry is valid with the same
+ * generation and it is not idle past its protocol's timeout; otherwise it is
+ * placed again by the VIP's table.
+ */
+struct dsrlb_flow_key {
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u32 ports;    /* as in the packet: source port, destination port */
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+
+struct dsrlb_flow {
+	__u32 backend;
+	__u32 gen;
+	__u32 seen;     /* coarse clock, seconds (see dsrlb_now()) */
+	__u32 vip;
+};
+
+/* Counters of the flow table, per CPU (index of the flow_stats map). */
+enum dsrlb_flow_stat {
+	DSRLB_FS_HIT = 0,      /* packet followed its flow's entry */
+	DSRLB_FS_NEW = 1,      /* new entry created */
+	DSRLB_FS_REFUSED = 2,  /* new entry refused: over the per-CPU rate */
+	DSRLB_FS_REPLACED = 3, /* entry stale (idle, backend gone): placed again */
+	DSRLB_FS__MAX,
+};
 
 /* Packet and byte counters, per CPU, per VIP and per backend. */
 struct dsrlb_counter {
@@ -122,6 +153,10 @@ struct dsrlb_knobs {
 	__u32 ring_size; /* prime */
 	__u8 ifmac[6];
 	__u16 pad;
+	__u32 tcp_timeout;      /* seconds a TCP flow may idle */
+	__u32 udp_timeout;      /* seconds a UDP flow may idle */
+	__u32 new_flows_per_sec; /* per CPU; 0 = no flow table */
+	__u32 pad2;
 };
 
 /*
@@ -137,7 +172,7 @@ struct dsrlb_meta {
 	__u32 abi;       /* DSRLB_ABI_VERSION; 0 = fresh maps */
 	__u32 ring_size;
 	__u32 hash_seed;
-	__u32 pad;
+	__u32 flow_size; /* entries of the flow table */
 };
 
 /* ids: which VIP and backend got which id (key kind VIP or BACKEND). */

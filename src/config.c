@@ -60,6 +60,10 @@ void cfg_init(struct cfg *c)
 	c->hash_seed = 0x64737231u; /* "dsr1"; the same on every balancer by default */
 	c->resolve_timeout_ms = 3000;
 	strcpy(c->pin_dir, "/sys/fs/bpf/dsrlb");
+	c->flow_size = 1000000;
+	c->tcp_timeout = 300;
+	c->udp_timeout = 30;
+	c->new_flows_per_sec = 100000;
 }
 
 void cfg_free(struct cfg *c)
@@ -310,6 +314,40 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 	}
 }
 
+static void parse_flow_table(struct walk *w, yaml_node_t *n, struct cfg *c)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		err_at(w->e, LINE(n), COL(n),
+		       "flow_table is a mapping (size, tcp_timeout, udp_timeout, new_flows_per_second)");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k);
+		unsigned long u;
+
+		if (!key)
+			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
+		else if (!strcmp(key, "size")) {
+			if (want_uint(w, val, "flow_table size", 0, 100000000, &u))
+				c->flow_size = (uint32_t)u;
+		} else if (!strcmp(key, "tcp_timeout")) {
+			if (want_uint(w, val, "tcp_timeout", 1, 86400, &u))
+				c->tcp_timeout = (uint32_t)u;
+		} else if (!strcmp(key, "udp_timeout")) {
+			if (want_uint(w, val, "udp_timeout", 1, 86400, &u))
+				c->udp_timeout = (uint32_t)u;
+		} else if (!strcmp(key, "new_flows_per_second")) {
+			if (want_uint(w, val, "new_flows_per_second", 1, 100000000, &u))
+				c->new_flows_per_sec = (uint32_t)u;
+		} else {
+			unknown_key(w, k, "flow_table",
+				    "size, tcp_timeout, udp_timeout, new_flows_per_second");
+		}
+	}
+}
+
 static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 {
 	yaml_node_t *vips = NULL;
@@ -365,11 +403,13 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 				else
 					strcpy(c->pin_dir, s);
 			}
+		} else if (!strcmp(key, "flow_table")) {
+			parse_flow_table(w, val, c);
 		} else if (!strcmp(key, "vips")) {
 			vips = val;
 		} else {
 			unknown_key(w, k, "the config",
-				    "interface, mode, table_size, hash_seed, resolve_timeout, pin_dir, vips");
+				    "interface, mode, table_size, hash_seed, resolve_timeout, pin_dir, flow_table, vips");
 		}
 	}
 	if (!c->iface[0])

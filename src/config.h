@@ -47,6 +47,9 @@ struct cfg {
 	uint32_t hash_seed;
 	int resolve_timeout_ms;
 	char pin_dir[256]; /* on a bpffs; the maps of IFACE live in pin_dir/IFACE */
+	uint32_t flow_size;         /* flow table entries; 0 = no flow table */
+	uint32_t tcp_timeout, udp_timeout; /* seconds a flow may idle */
+	uint32_t new_flows_per_sec; /* per CPU */
 	struct cfg_vip *vips;
 	int nv;
 };

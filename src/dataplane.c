@@ -29,7 +29,7 @@ struct ring {
 struct dp {
 	struct dsrlb_bpf *skel;
 	int ncpus;
-	uint32_t ring_size;
+	uint32_t ring_size, flow_size;
 	bool adopted;
 	struct ring *rings[DSRLB_MAX_VIPS];
 	/* The VIP index as the control plane wants it; dp_commit() writes it. */
@@ -106,10 +106,11 @@ static int adopt_or_init(struct dp *dp, const struct dp_opts *opts)
 		m.abi = DSRLB_ABI_VERSION;
 		m.ring_size = dp->ring_size;
 		m.hash_seed = opts->hash_seed;
+		m.flow_size = opts->flow_size;
 		return bpf_map_update_elem(fd, &zero, &m, BPF_ANY) ? -errno : 0;
 	}
 	if (m.abi != DSRLB_ABI_VERSION || m.ring_size != dp->ring_size ||
-	    m.hash_seed != opts->hash_seed)
+	    m.hash_seed != opts->hash_seed || m.flow_size != opts->flow_size)
 		return -EMEDIUMTYPE;
 	dp->adopted = true;
 	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
@@ -166,6 +167,14 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 	}
 	dp->skel->rodata->knobs.hash_seed = opts->hash_seed;
 	dp->skel->rodata->knobs.ring_size = dp->ring_size;
+	dp->skel->rodata->knobs.tcp_timeout = opts->tcp_timeout;
+	dp->skel->rodata->knobs.udp_timeout = opts->udp_timeout;
+	dp->skel->rodata->knobs.new_flows_per_sec = opts->flow_size ? opts->new_flows_per_sec : 0;
+	dp->flow_size = opts->flow_size;
+	/* LRU maps are preallocated: size is memory (about 100 bytes an entry). */
+	err = bpf_map__set_max_entries(dp->skel->maps.flows, opts->flow_size ? opts->flow_size : 1);
+	if (err)
+		goto fail;
 	memcpy((void *)dp->skel->rodata->knobs.ifmac, opts->ifmac, 6);
 	/*
 	 * The rings' template, sized before load so that lookups are inlined.
@@ -267,7 +276,7 @@ static int update(struct bpf_map *map, const void *key, const void *val)
 	return bpf_map_update_elem(bpf_map__fd(map), key, val, BPF_ANY) ? -errno : 0;
 }
 
-int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6])
+int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6], bool new_owner)
 {
 	static const uint8_t zero[6];
 	struct dsrlb_backend v = {};
@@ -275,6 +284,10 @@ int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6])
 	/* The data plane must never send to 00:00:00:00:00:00. */
 	if (!memcmp(mac, zero, 6))
 		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backends), &id, &v))
+		return -errno;
+	if (new_owner)
+		v.gen++;
 	memcpy(v.mac, mac, 6);
 	v.flags = DSRLB_BACKEND_F_VALID;
 	return update(dp->skel->maps.backends, &id, &v);
@@ -284,6 +297,10 @@ int dp_backend_clear(struct dp *dp, uint32_t id)
 {
 	struct dsrlb_backend v = {};
 
+	/* Keep the generation: the next owner of this id gets a new one. */
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backends), &id, &v);
+	memset(v.mac, 0, sizeof(v.mac));
+	v.flags = 0;
 	return update(dp->skel->maps.backends, &id, &v);
 }
 
@@ -630,6 +647,23 @@ int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
 	if (!v)
 		return -ENOMEM;
 	for (uint32_t r = 0; r < DSRLB_R__MAX && !err; r++) {
+		out[r] = 0;
+		err = bpf_map_lookup_elem(fd, &r, v) ? -errno : 0;
+		for (int i = 0; !err && i < dp->ncpus; i++)
+			out[r] += v[i];
+	}
+	free(v);
+	return err;
+}
+
+int dp_flow_stats(struct dp *dp, uint64_t out[DSRLB_FS__MAX])
+{
+	uint64_t *v = calloc(dp->ncpus, sizeof(*v));
+	int fd = bpf_map__fd(dp->skel->maps.flow_stats), err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < DSRLB_FS__MAX && !err; r++) {
 		out[r] = 0;
 		err = bpf_map_lookup_elem(fd, &r, v) ? -errno : 0;
 		for (int i = 0; !err && i < dp->ncpus; i++)

@@ -29,6 +29,8 @@ struct dp_opts {
 	 * the id assignments are adopted (dp_adopted()).
 	 */
 	const char *pin_dir;
+	/* The flow table: entries (0 = none), idle timeouts (s), new entries/s per CPU. */
+	uint32_t flow_size, tcp_timeout, udp_timeout, new_flows_per_sec;
 };
 
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
@@ -54,7 +56,11 @@ int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k);
 typedef void (*dp_ids_cb)(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx);
 int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx);
 
-int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6]);
+/*
+ * new_owner: the id now names another backend than before, so its generation
+ * goes up and flows remembered for the old owner are placed again.
+ */
+int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6], bool new_owner);
 int dp_backend_clear(struct dp *dp, uint32_t id);
 /*
  * ring has dp_ring_size() backend ids. An existing VIP's table changes at
@@ -90,5 +96,6 @@ int dp_detach_any(int ifindex);
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum);
 int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);
+int dp_flow_stats(struct dp *dp, uint64_t out[DSRLB_FS__MAX]);
 
 #endif

@@ -385,9 +385,11 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 
 	if (strcmp(c->iface, e->base.iface) || c->mode != e->base.mode ||
 	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed ||
-	    strcmp(c->pin_dir, e->base.pin_dir)) {
+	    strcmp(c->pin_dir, e->base.pin_dir) || c->flow_size != e->base.flow_size ||
+	    c->tcp_timeout != e->base.tcp_timeout || c->udp_timeout != e->base.udp_timeout ||
+	    c->new_flows_per_sec != e->base.new_flows_per_sec) {
 		snprintf(err, errlen,
-			 "interface, mode, table_size, hash_seed and pin_dir need a restart to change; nothing was changed");
+			 "interface, mode, table_size, hash_seed, pin_dir and flow_table need a restart to change; nothing was changed");
 		return -EINVAL;
 	}
 	r = resolve_all(e, c, err, errlen);
@@ -462,7 +464,7 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 			if (b->state == BACKEND_OFF)
 				continue;
 			n = neigh_find(e, &b->addr);
-			r = n ? dp_backend_set(e->dp, b->id, n->mac) : -ENOENT;
+			r = n ? dp_backend_set(e->dp, b->id, n->mac, e->bid_used[b->id] == 2) : -ENOENT;
 			if (r) {
 				snprintf(err, errlen, "cannot write backend %s: %s",
 					 addr_str(&b->addr, a, sizeof(a)), strerror(-r));
@@ -614,7 +616,10 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 		 size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	struct dp_opts o = { .hash_seed = c->hash_seed, .ring_size = c->table_size };
+	struct dp_opts o = { .hash_seed = c->hash_seed, .ring_size = c->table_size,
+			     .flow_size = c->flow_size, .tcp_timeout = c->tcp_timeout,
+			     .udp_timeout = c->udp_timeout,
+			     .new_flows_per_sec = c->new_flows_per_sec };
 	struct dsrlb_meta pm;
 	char a[ADDR_STRLEN];
 	bool up = true;
@@ -675,9 +680,9 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 	r = dp_open(&e->dp, &o);
 	if (r == -EMEDIUMTYPE && !dp_pinned_meta(e->pindir, &pm)) {
 		snprintf(err, errlen,
-			 "the data plane pinned at %s was built for table_size %u and hash_seed %u (ABI %u); this config has %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
-			 e->pindir, pm.ring_size, pm.hash_seed, pm.abi, c->table_size, c->hash_seed,
-			 DSRLB_ABI_VERSION, c->iface);
+			 "the data plane pinned at %s was built for table_size %u, hash_seed %u and flow_table size %u (ABI %u); this config has %u, %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
+			 e->pindir, pm.ring_size, pm.hash_seed, pm.flow_size, pm.abi, c->table_size,
+			 c->hash_seed, c->flow_size, DSRLB_ABI_VERSION, c->iface);
 		goto fail;
 	}
 	if (r) {
@@ -800,6 +805,16 @@ void engine_print_stats(struct engine *e, const char *when)
 		}
 		if (any)
 			log_info("%s", line);
+	}
+	{
+		uint64_t fs[DSRLB_FS__MAX];
+
+		if (e->base.flow_size && !dp_flow_stats(e->dp, fs) && (fs[DSRLB_FS_NEW] || fs[DSRLB_FS_REFUSED]))
+			log_info("%s flow table: %llu hits, %llu new, %llu refused (over %u/s per CPU), %llu placed again",
+				 when, (unsigned long long)fs[DSRLB_FS_HIT],
+				 (unsigned long long)fs[DSRLB_FS_NEW],
+				 (unsigned long long)fs[DSRLB_FS_REFUSED], e->base.new_flows_per_sec,
+				 (unsigned long long)fs[DSRLB_FS_REPLACED]);
 	}
 }
 

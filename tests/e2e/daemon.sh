@@ -174,7 +174,7 @@ before=$(maps_digest)
 config up 131071 >"$PG_DIR/other.yaml"
 out=$(timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" run -c "$PG_DIR/other.yaml" 2>&1)
 check "a daemon whose table_size differs from the pinned one refuses to start, naming both" \
-	bash -c "grep -q 'built for table_size 65537 .* this config has 131071' <<<'$out'"
+	bash -c "grep -q 'built for table_size 65537, .* this config has 131071' <<<'$out'"
 check "... and the data plane is untouched" test "$before" = "$(maps_digest)"
 
 timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" -i eth0 --vip "$VIP4" --backends "$B1_4" >"$PG_DIR/quick.out" 2>&1
