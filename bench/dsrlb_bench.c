@@ -40,7 +40,7 @@ struct args {
 	const char *gen_ns, *lb_ns, *gen_if, *lb_if, *which, *label;
 	enum gen_kind kind;
 	uint64_t packets;
-	uint32_t flows, srcs, vips, backends, table, reps, ndst;
+	uint32_t flows, srcs, vips, backends, table, reps, ndst, flow_size, flow_rate;
 	const char *dst4, *dst6;
 	uint16_t dport;
 };
@@ -125,7 +125,9 @@ static const char *kind_name(enum gen_kind k)
 static struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8_t ifmac[6],
 				  enum gen_kind kind, const uint8_t *backend_mac)
 {
-	struct dp_opts o = { .hash_seed = 0x64737231u, .ring_size = a->table };
+	struct dp_opts o = { .hash_seed = 0x64737231u, .ring_size = a->table,
+			     .flow_size = a->flow_size, .tcp_timeout = 300, .udp_timeout = 30,
+			     .new_flows_per_sec = a->flow_rate };
 	struct maglev_backend *mb = calloc(a->backends, sizeof(*mb));
 	uint32_t *ring = calloc(a->table, sizeof(*ring)), *ids = calloc(a->backends, 4);
 	uint32_t next_id = 0;
@@ -452,9 +454,11 @@ static void cmd_cost(const struct args *a)
 			ns[r] = o.duration;
 		}
 		qsort(ns, reps, sizeof(double), cmp_double);
-		printf("{\"type\":\"cost\",\"case\":\"%s\",\"vips\":%u,\"backends\":%u,"
+		printf("{\"type\":\"cost\",\"case\":\"%s%s\",\"vips\":%u,\"backends\":%u,"
 		       "\"ns_median\":%.1f,\"ns_min\":%.1f,\"ns_max\":%.1f}\n",
-		       cases[c].name, a->vips, a->backends, ns[reps / 2], ns[0], ns[reps - 1]);
+		       cases[c].name, !cases[c].hit ? "" : !a->flow_size ? "_noflowtable" :
+		       a->flow_rate <= 1 ? "_flowmiss" : "", a->vips, a->backends,
+		       ns[reps / 2], ns[0], ns[reps - 1]);
 		fflush(stdout);
 	}
 	dp_close(dp);
@@ -517,13 +521,14 @@ int main(int argc, char **argv)
 		{ "vips", 1, 0, 'v' },   { "backends", 1, 0, 'b' },  { "table", 1, 0, 't' },
 		{ "reps", 1, 0, 'r' },   { "dst4", 1, 0, '4' },      { "dst6", 1, 0, '6' },
 		{ "dport", 1, 0, 'p' },  { "label", 1, 0, 'x' },    { "ndst", 1, 0, 'd' },
-		{ 0 },
+		{ "flow-table", 1, 0, 'F' }, { "flow-rate", 1, 0, 'R' }, { 0 },
 	};
 	struct args a = {
 		.gen_if = "g0", .lb_if = "l0", .which = "dsrlb-lib", .kind = GEN_UDP4,
 		.packets = 2000000, .flows = 32768 * 16, .srcs = 32768, .vips = 1,
 		.backends = 2, .table = DSRLB_RING_SIZE_DEFAULT, .reps = 5,
 		.dst4 = "198.18.0.15", .dst6 = "2001:2:0:ff::15", .dport = 9,
+		.flow_size = 1000000, .flow_rate = 100000, /* dsrlb's defaults */
 	};
 	const char *cmd;
 	int opt;
@@ -557,6 +562,8 @@ int main(int argc, char **argv)
 		case 'p': a.dport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'x': a.label = optarg; break;
 		case 'd': a.ndst = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'F': a.flow_size = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'R': a.flow_rate = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}

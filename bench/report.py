@@ -188,7 +188,8 @@ def render(o):
     for key, cases in o["cost"].items():
         lines.append("  " + key + ": " + ", ".join(
             f'{c} {v["median"]:.0f}' for c, v in cases.items()))
-    lines.append("  flow-table hit/miss: n/a (no flow table yet)")
+    lines.append("  (hit_* = flow-table hit; *_noflowtable = without a flow table; "
+                 "*_flowmiss = the flow's lookup misses and no entry is made)")
     b = o["build"]
     if b:
         lines.append(f'Table build + swap, {b["backends"]} weighted backends, {b["table"]} slots: '

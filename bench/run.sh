@@ -202,6 +202,10 @@ done
 for b in 100 1000; do
 	unshare --net $BENCH cost --backends "$b" --reps "$COST_REPS" >>"$RAW"
 done
+# The flow table: repeats of one packet hit its entry (the cases above); with
+# no table at all; and with every new entry refused (a lookup that misses).
+unshare --net $BENCH cost --flow-table 0 --reps "$COST_REPS" | grep -v '"floor"\|miss_udp4' >>"$RAW"
+unshare --net $BENCH cost --flow-rate 1 --reps "$COST_REPS" | grep -v '"floor"\|miss_udp4' >>"$RAW"
 unshare --net $BENCH build --backends 1000 --reps "$COST_REPS" >>"$RAW"
 
 python3 bench/report.py "$RAW" --quick "${QUICK:-}" --seconds "$((SECONDS - start))"

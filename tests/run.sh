@@ -19,6 +19,7 @@ SUITES=(
 	"cli|tests/e2e/cli.sh"
 	"playground|tests/e2e/playground.sh"
 	"daemon|tests/e2e/daemon.sh"
+	"reload|tests/e2e/reload.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0
