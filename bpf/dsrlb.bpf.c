@@ -163,31 +163,48 @@ static __always_inline __u32 dsrlb_now(void)
  * established ones out of the LRU. Refused flows are still balanced (by the
  * table), just not remembered.
  */
-static __always_inline void flow_remember(struct dsrlb_flow_key *fk, struct dsrlb_flow *stale,
-					  __u32 bid, __u32 gen, __u32 vip, __u32 now)
+static __always_inline int flow_budget_take(__u32 now)
 {
-	struct dsrlb_flow nf = { .backend = bid, .gen = gen, .seen = now, .vip = vip };
 	struct flow_budget *b;
 	__u32 zero = 0;
 
-	if (stale) { /* reusing its slot evicts nobody */
-		*stale = nf;
-		return;
-	}
 	b = bpf_map_lookup_elem(&flow_budget, &zero);
 	if (!b)
-		return;
+		return 0;
 	if (b->window != now) {
 		b->window = now;
 		b->used = 0;
 	}
 	if (b->used >= knobs.new_flows_per_sec) {
 		flow_stat(DSRLB_FS_REFUSED);
-		return;
+		return 0;
 	}
 	b->used++;
+	return 1;
+}
+
+static __always_inline void flow_remember(struct dsrlb_flow_key *fk, struct dsrlb_flow *stale,
+					  __u32 bid, __u32 gen, __u32 vip, __u32 now)
+{
+	struct dsrlb_flow nf = { .backend = bid, .gen = gen, .seen = now, .vip = vip };
+
+	if (stale) { /* reusing its slot evicts nobody */
+		*stale = nf;
+		return;
+	}
 	if (!bpf_map_update_elem(&flows, fk, &nf, BPF_ANY))
 		flow_stat(DSRLB_FS_NEW);
+}
+
+/* sh: the source address alone decides (one client, one backend). */
+static __always_inline __u32 source_hash(const struct dsrlb_flow_key *fk)
+{
+	const __u32 *s = (const __u32 *)fk->saddr;
+	static const __u32 none[4];
+
+	if (fk->family == DSRLB_AF_INET)
+		return dsrlb_hash_v4(knobs.hash_seed, s[0], 0, 0, 0);
+	return dsrlb_hash_v6(knobs.hash_seed, s, none, 0, 0);
 }
 
 /*
@@ -199,7 +216,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 {
 	struct dsrlb_backend *be;
 	struct dsrlb_flow *f = NULL;
+	struct dsrlb_vip_info *vi;
 	__u32 slot, bid, *rb, *half, now = 0;
+	int remember = 0;
 	void *ring;
 
 	if (!for_us(eth))
@@ -226,9 +245,31 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 
 	ring = bpf_map_lookup_elem(&rings, &vip_id);
 	half = bpf_map_lookup_elem(&vip_half, &vip_id);
-	if (!ring || !half)
+	vi = bpf_map_lookup_elem(&vip_info, &vip_id);
+	if (!ring || !half || !vi)
 		return drop(DSRLB_R_NO_BACKEND);
-	slot = DSRLB_SLOT(hash, knobs.ring_size);
+	if (knobs.new_flows_per_sec)
+		remember = f || flow_budget_take(now); /* a stale entry's slot is free */
+	if (vi->sched == DSRLB_SCHED_RR) {
+		__u32 len = vi->seq_len[*half & 1];
+
+		/* Both halves are always full (a sequence repeats to the end): a
+		 * length not yet written for this half can use the whole half. */
+		if (!len || len > knobs.ring_size)
+			len = knobs.ring_size;
+		/*
+		 * The next in turn, only for a flow that will be remembered: one the
+		 * flow table refuses keeps a place of its own, by its hash, so all
+		 * its packets go to one backend.
+		 */
+		if (remember)
+			slot = (__u32)(__sync_fetch_and_add(&vi->next, 1) % len);
+		else
+			slot = DSRLB_SLOT(hash, len);
+	} else {
+		slot = DSRLB_SLOT(vi->sched == DSRLB_SCHED_SH ? source_hash(fk) : hash,
+				  knobs.ring_size);
+	}
 	if (*half)
 		slot += knobs.ring_size;
 	rb = bpf_map_lookup_elem(ring, &slot);
@@ -238,7 +279,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return drop(DSRLB_R_NO_BACKEND);
-	if (knobs.new_flows_per_sec)
+	if (remember)
 		flow_remember(fk, f, bid, be->gen, vip_id, now);
 
 rewrite:

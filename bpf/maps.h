@@ -53,6 +53,14 @@ struct {
 	__array(values, struct dsrlb_ring);
 } rings SEC(".maps");
 
+/* VIP id -> its scheduler and rr/wrr state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DSRLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct dsrlb_vip_info);
+} vip_info SEC(".maps");
+
 /* VIP id -> live half of its ring (0 or 1). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

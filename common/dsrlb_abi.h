@@ -101,6 +101,24 @@ enum dsrlb_flow_stat {
 	DSRLB_FS__MAX,
 };
 
+/* How a VIP chooses the backend of a new flow. */
+enum dsrlb_sched {
+	DSRLB_SCHED_MAGLEV = 0, /* table slot by the 5-tuple's hash */
+	DSRLB_SCHED_SH = 1,     /* table slot by the source address's hash */
+	DSRLB_SCHED_RR = 2,     /* the next entry of a sequence (rr, or wrr) */
+};
+
+/*
+ * Per VIP id. For rr/wrr the live half of the ring holds a sequence of
+ * seq_len[half] backends (repeated to the end of the half), walked by next.
+ */
+struct dsrlb_vip_info {
+	__u32 sched;     /* enum dsrlb_sched */
+	__u32 seq_len[2];
+	__u32 pad;
+	__u64 next;      /* rr/wrr: flows started, shared by all CPUs (atomic) */
+};
+
 /* Packet and byte counters, per CPU, per VIP and per backend. */
 struct dsrlb_counter {
 	__u64 packets;

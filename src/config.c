@@ -262,15 +262,18 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 				continue;
 			if (!strcmp(s, "maglev"))
 				v->sched = SCHED_MAGLEV;
-			else if (!strcmp(s, "rr") || !strcmp(s, "wrr") || !strcmp(s, "lc") ||
-				 !strcmp(s, "sh"))
+			else if (!strcmp(s, "rr"))
+				v->sched = SCHED_RR;
+			else if (!strcmp(s, "wrr"))
+				v->sched = SCHED_WRR;
+			else if (!strcmp(s, "sh"))
+				v->sched = SCHED_SH;
+			else if (!strcmp(s, "lc"))
 				err_at(w->e, LINE(val), COL(val),
-				       "scheduler '%s' is not available in this version yet (use maglev)",
-				       s);
+				       "scheduler 'lc' is not available in this version yet (maglev, rr, wrr or sh)");
 			else
 				err_at(w->e, LINE(val), COL(val),
-				       "unknown scheduler '%s' (maglev; rr, wrr, lc and sh are planned)",
-				       s);
+				       "unknown scheduler '%s' (maglev, rr, wrr or sh; lc is planned)", s);
 		} else if (!strcmp(key, "backends")) {
 			backends = val;
 		} else {
@@ -498,6 +501,17 @@ static bool protos_overlap(const struct vip_spec *a, const struct vip_spec *b)
 	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && (a->protos & b->protos);
 }
 
+static uint32_t gcd32(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 static void validate(const struct cfg *c, struct errs *ep)
 {
 	struct errs *e = ep;
@@ -508,6 +522,23 @@ static void validate(const struct cfg *c, struct errs *ep)
 		const struct cfg_vip *v = &c->vips[i];
 
 		ids += v->nb;
+		if ((v->sched == SCHED_RR || v->sched == SCHED_WRR) && !c->flow_size)
+			err_at(e, v->line, v->col,
+			       "vip '%s': scheduler %s decides when a flow starts and needs the flow table (flow_table size > 0)",
+			       v->name, v->sched == SCHED_RR ? "rr" : "wrr");
+		if (v->sched == SCHED_WRR) {
+			uint32_t g = 0;
+			uint64_t sum = 0;
+
+			for (int j = 0; j < v->nb; j++)
+				g = gcd32(g, v->b[j].weight);
+			for (int j = 0; j < v->nb && g; j++)
+				sum += v->b[j].weight / g;
+			if (sum > c->table_size)
+				err_at(e, v->line, v->col,
+				       "vip '%s': wrr weights reduce to a sequence of %llu, more than table_size %u; use smaller weights",
+				       v->name, (unsigned long long)sum, c->table_size);
+		}
 		if (v->nb > (int)c->table_size)
 			err_at(e, v->line, v->col, "vip '%s' has %d backends, more than table_size %u",
 			       v->name, v->nb, c->table_size);

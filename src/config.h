@@ -16,7 +16,7 @@
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BACKENDS_PER_VIP 4096
 
-enum cfg_sched { SCHED_MAGLEV };
+enum cfg_sched { SCHED_MAGLEV, SCHED_RR, SCHED_WRR, SCHED_SH };
 
 enum cfg_backend_state {
 	BACKEND_UP,    /* takes new flows, in proportion to its weight */

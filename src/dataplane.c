@@ -347,6 +347,13 @@ fail:
 
 int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring)
 {
+	return dp_ring_swap_sched(dp, vip_id, ring, DSRLB_SCHED_MAGLEV, 0);
+}
+
+int dp_ring_swap_sched(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t sched,
+		       uint32_t seq_len)
+{
+	struct dsrlb_vip_info vi = {};
 	struct ring *r;
 	uint32_t next;
 	uint64_t *dst;
@@ -369,6 +376,12 @@ int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring)
 	 */
 	for (uint32_t i = 0; i < dp->ring_size; i++)
 		dst[i] = ring[i];
+	/* The scheduler and the idle half's length, before the flip makes it live. */
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_info), &vip_id, &vi);
+	vi.sched = sched;
+	vi.seq_len[next] = seq_len;
+	if (update(dp->skel->maps.vip_info, &vip_id, &vi))
+		return -errno;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* The flip: one aligned 4-byte store into the array. */
 	if (update(dp->skel->maps.vip_half, &vip_id, &next))

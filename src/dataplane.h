@@ -67,6 +67,12 @@ int dp_backend_clear(struct dp *dp, uint32_t id);
  * once (atomically); a new VIP's ring enters the data plane at dp_commit().
  */
 int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring);
+/*
+ * The same with the VIP's scheduler (enum dsrlb_sched): for rr/wrr, ring
+ * holds a sequence of seq_len backends repeated to dp_ring_size().
+ */
+int dp_ring_swap_sched(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t sched,
+		       uint32_t seq_len);
 uint32_t dp_ring_size(const struct dp *dp);
 /*
  * Route {addr, port (0 = every port), proto} to a VIP id whose ring exists.

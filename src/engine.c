@@ -32,6 +32,7 @@ struct eng_backend {
 struct eng_vip {
 	char name[CFG_NAME_MAX];
 	struct vip_spec spec;
+	enum cfg_sched sched;
 	struct eng_backend *b;
 	int nb;
 };
@@ -200,7 +201,7 @@ static void vip_free(struct eng_vip *v)
 
 static bool ring_same(const struct eng_vip *a, const struct eng_vip *b)
 {
-	if (!a || !b || a->nb != b->nb)
+	if (!a || !b || a->nb != b->nb || a->sched != b->sched)
 		return false;
 	for (int i = 0; i < a->nb; i++)
 		if (a->b[i].id != b->b[i].id || a->b[i].weight != b->b[i].weight)
@@ -208,12 +209,83 @@ static bool ring_same(const struct eng_vip *a, const struct eng_vip *b)
 	return true;
 }
 
-static int build_ring(struct engine *e, const struct eng_vip *v)
+static uint32_t gcd32(uint32_t a, uint32_t b)
 {
-	struct maglev_backend *mb = calloc(v->nb ? (size_t)v->nb : 1, sizeof(*mb));
+	while (b) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int by_addr(const void *x, const void *y)
+{
+	const struct eng_backend *a = *(const struct eng_backend *const *)x;
+	const struct eng_backend *b = *(const struct eng_backend *const *)y;
+
+	return addr_cmp(&a->addr, &b->addr);
+}
+
+/*
+ * rr: every backend that takes new flows once, in address order (the same
+ * order on every balancer). wrr: the smooth weighted order (each round, the
+ * backend furthest behind its share goes next), so 3:1 gives a a b a, not
+ * a a a b. Returns the sequence's length; 0 if nothing takes new flows.
+ */
+static uint32_t build_sequence(const struct eng_vip *v, uint32_t *seq, uint32_t max)
+{
+	const struct eng_backend *b[CFG_MAX_BACKENDS_PER_VIP];
+	int64_t cur[CFG_MAX_BACKENDS_PER_VIP] = {0};
+	uint32_t w[CFG_MAX_BACKENDS_PER_VIP], g = 0, total = 0, len = 0;
+	int n = 0;
+
+	for (int j = 0; j < v->nb; j++)
+		if (v->b[j].weight)
+			b[n++] = &v->b[j];
+	qsort(b, (size_t)n, sizeof(b[0]), by_addr);
+	for (int i = 0; i < n; i++) {
+		w[i] = v->sched == SCHED_RR ? 1 : b[i]->weight;
+		g = gcd32(g, w[i]);
+	}
+	for (int i = 0; i < n; i++)
+		total += w[i] /= g;
+	while (len < total && len < max) {
+		int best = 0;
+
+		for (int i = 0; i < n; i++) {
+			cur[i] += w[i];
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= total;
+		seq[len++] = b[best]->id;
+	}
+	return len;
+}
+
+/* Fill e->ring for v; returns the rr/wrr sequence length (0 for maglev/sh), or 1<<31 if
+ * nothing takes new flows, or -errno. */
+static int64_t build_ring(struct engine *e, const struct eng_vip *v)
+{
 	uint32_t size = dp_ring_size(e->dp);
+	struct maglev_backend *mb;
 	int r;
 
+	if (v->sched == SCHED_RR || v->sched == SCHED_WRR) {
+		uint32_t len = build_sequence(v, e->ring, size);
+
+		if (!len) {
+			for (uint32_t s = 0; s < size; s++)
+				e->ring[s] = BID_NONE;
+			return 1LL << 31;
+		}
+		for (uint32_t s = len; s < size; s++) /* repeat to the end of the half */
+			e->ring[s] = e->ring[s % len];
+		return len;
+	}
+	mb = calloc(v->nb ? (size_t)v->nb : 1, sizeof(*mb));
 	if (!mb)
 		return -ENOMEM;
 	for (int j = 0; j < v->nb; j++) {
@@ -226,13 +298,19 @@ static int build_ring(struct engine *e, const struct eng_vip *v)
 		/* Nothing may take new flows: every slot drops (no_backend). */
 		for (uint32_t s = 0; s < size; s++)
 			e->ring[s] = BID_NONE;
-		return 1;
+		return 1LL << 31;
 	}
 	if (r)
 		return r;
 	for (uint32_t s = 0; s < size; s++)
 		e->ring[s] = v->b[e->ring[s]].id;
 	return 0;
+}
+
+static uint32_t dp_sched(enum cfg_sched s)
+{
+	return s == SCHED_SH ? DSRLB_SCHED_SH :
+	       (s == SCHED_RR || s == SCHED_WRR) ? DSRLB_SCHED_RR : DSRLB_SCHED_MAGLEV;
 }
 
 static void ctl_vip_key(struct dsrlb_ctl_key *k, const struct vip_spec *s)
@@ -425,6 +503,7 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		old = e->vips[id];
 		strcpy(nv->name, cv->name);
 		nv->spec = cv->spec;
+		nv->sched = cv->sched;
 		for (int j = 0; j < cv->nb; j++) {
 			struct eng_backend *nb = &nv->b[nv->nb++];
 			int bid = -1;
@@ -476,12 +555,16 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
 		if (!next[v] || ring_same(e->vips[v], next[v]))
 			continue;
-		r = build_ring(e, next[v]);
-		if (r == 1)
-			log_warnx("vip '%s' has no backend that takes new flows: its traffic is dropped (all drained, off or weight 0)",
+		int64_t len = build_ring(e, next[v]);
+
+		if (len == 1LL << 31) {
+			log_warnx("vip '%s' has no backend that takes new flows: its new flows are dropped (all drained, off or weight 0)",
 				  next[v]->name);
-		if (r >= 0)
-			r = dp_ring_swap(e->dp, (uint32_t)v, e->ring);
+			len = 0;
+		}
+		r = len < 0 ? (int)len :
+			      dp_ring_swap_sched(e->dp, (uint32_t)v, e->ring, dp_sched(next[v]->sched),
+						 (uint32_t)len);
 		if (r) {
 			snprintf(err, errlen, "cannot write the table of vip '%s': %s", next[v]->name,
 				 strerror(-r));

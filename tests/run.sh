@@ -20,6 +20,7 @@ SUITES=(
 	"playground|tests/e2e/playground.sh"
 	"daemon|tests/e2e/daemon.sh"
 	"reload|tests/e2e/reload.sh"
+	"schedulers|tests/e2e/schedulers.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0

@@ -10,23 +10,14 @@ source "$ROOT/tests/lib/playground.sh"
 PG_NODES+=(b3) # after sourcing: the library sets the list
 trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
-B3_4=198.18.178.13
 
-if ! pg_up; then
+if pg_up && pg_start_http 8000 && pg_add_backend3; then
+	ok "playground with three backends up"
+else
 	not_ok "playground setup failed"
 	tap_done
 	exit 1
 fi
-# a third backend on the LAN, prepared like the others
-pg_link b3 eth0 lan p-b3 && pg_in lan ip link set p-b3 master br0 && pg_in lan ip link set p-b3 up
-pg_backend b3 "$B3_4" 2001:2::13
-pg_in b3 ethtool -K eth0 tx off >/dev/null 2>&1
-pg_start_http 8000 || { not_ok "HTTP servers"; tap_done; exit 1; }
-mkdir -p "$PG_DIR/www-b3"
-echo backend-03 >"$PG_DIR/www-b3/whoami"
-ln -f "$PG_DIR/big.bin" "$PG_DIR/www-b3/big.bin"
-pg_spawn b3 "$PG_DIR/http-b3-v4.log" python3 -u -m http.server 8000 --bind "$VIP4" --directory "$PG_DIR/www-b3"
-pg_wait_listen b3 tcp "$VIP4:8000" && ok "playground with three backends up" || not_ok "backend-03 did not start"
 
 config() { # config W1 W2 [STATE_OF_B3: none, up or drain]
 	cat <<EOF2

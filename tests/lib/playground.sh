@@ -125,6 +125,23 @@ pg_backend() {
 		net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
 }
 
+# A third backend, backend-03 (198.18.178.13), prepared like the others and
+# serving HTTP on the VIP. Add b3 to PG_NODES after sourcing this file (pg_up
+# then creates its namespace, pg_down removes it); call after pg_start_http.
+B3_4=198.18.178.13
+pg_add_backend3() {
+	pg_link b3 eth0 lan p-b3 && pg_in lan ip link set p-b3 master br0 &&
+		pg_in lan ip link set p-b3 up || return 1
+	pg_backend b3 "$B3_4" 2001:2::13
+	pg_in b3 ethtool -K eth0 tx off >/dev/null 2>&1
+	mkdir -p "$PG_DIR/www-b3"
+	echo backend-03 >"$PG_DIR/www-b3/whoami"
+	ln -f "$PG_DIR/big.bin" "$PG_DIR/www-b3/big.bin"
+	pg_spawn b3 "$PG_DIR/http-b3-v4.log" python3 -u -m http.server 8000 --bind "$VIP4" \
+		--directory "$PG_DIR/www-b3"
+	pg_wait_listen b3 tcp "$VIP4:8000"
+}
+
 # Links come up asynchronously; wait (bounded) until the client reaches the LAN.
 pg_wait_ready() {
 	local i

@@ -1,0 +1,86 @@
+#!/bin/bash
+# The schedulers on the playground with three backends (issue 4): what each
+# promises, checked from the backends' answers.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/tests/lib/tap.sh"
+source "$ROOT/tests/lib/playground.sh"
+PG_NODES+=(b3)
+trap pg_down EXIT
+CONF="$PG_DIR/dsrlb.yaml"
+
+if pg_up && pg_start_http 8000 && pg_add_backend3; then
+	ok "playground with three backends up"
+else
+	not_ok "playground setup failed"
+	tap_done
+	exit 1
+fi
+
+config() { # config SCHED W1 W2 W3
+	cat <<EOF2
+interface: eth0
+vips:
+  - name: web
+    address: $VIP4
+    port: 8000
+    protocol: tcp
+    scheduler: $1
+    backends:
+      - {address: $B1_4, weight: ${2:-1}}
+      - {address: $B2_4, weight: ${3:-1}}
+      - {address: $B3_4, weight: ${4:-1}}
+EOF2
+}
+
+# N sequential connections from the client (optionally from address SRC).
+fetch() { # fetch N [SRC]
+	local i
+	for i in $(seq 1 "$1"); do
+		pg_in client curl -sf --max-time 3 ${2:+--interface "$2"} "http://$VIP4:8000/whoami" || echo FAIL
+	done
+}
+count() { grep -c "^$1\$" <<<"$2"; }
+
+config rr >"$CONF"
+pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+
+out=$(fetch 30)
+check "rr: 30 connections, none failed" bash -c "! grep -q FAIL <<<'$out'"
+c1=$(count backend-01 "$out") c2=$(count backend-02 "$out") c3=$(count backend-03 "$out")
+check "rr: new connections go to each backend in turn: 10/10/10 ($c1/$c2/$c3)" \
+	test "$c1" -eq 10 -a "$c2" -eq 10 -a "$c3" -eq 10
+turns=$(head -3 <<<"$out" | sort -u | wc -l)
+check "rr: any three consecutive connections meet all three backends ($turns)" test "$turns" -eq 3
+
+# wrr 3:1 (backend-03 off: weight 0 takes no new flows)
+config wrr 3 1 0 >"$CONF"
+kill -HUP "$PG_LB_PID"
+for _ in $(seq 1 100); do [ "$(grep -c reloaded "$PG_DIR/dsrlb.log")" -ge 1 ] && break; sleep 0.05; done
+out=$(fetch 400)
+c1=$(count backend-01 "$out") c2=$(count backend-02 "$out") c3=$(count backend-03 "$out")
+check "wrr 3:1 over 400 connections: $c1:$c2 (3:1 within 5%: 285-315 to backend-01), $c3 to weight 0" \
+	test "$c1" -ge 285 -a "$c1" -le 315 -a "$c3" -eq 0 -a $((c1 + c2)) -eq 400
+
+# sh: one client address, one backend; several addresses spread.
+config sh >"$CONF"
+kill -HUP "$PG_LB_PID"
+for _ in $(seq 1 100); do [ "$(grep -c reloaded "$PG_DIR/dsrlb.log")" -ge 2 ] && break; sleep 0.05; done
+for n in $(seq 21 36); do pg_in client ip addr add "198.19.0.$n/16" dev eth0; done
+sticky=0
+used=""
+for n in $(seq 21 36); do
+	out=$(fetch 5 "198.19.0.$n")
+	[ "$(sort -u <<<"$out" | wc -l)" -eq 1 ] && ! grep -q FAIL <<<"$out" && sticky=$((sticky + 1))
+	used="$used $(head -1 <<<"$out")"
+done
+check "sh: each of 16 client addresses keeps all its 5 connections on one backend ($sticky of 16)" test "$sticky" -eq 16
+spread=$(tr ' ' '\n' <<<"$used" | grep -c . | tr -d ' ')
+kinds=$(tr ' ' '\n' <<<"$used" | grep . | sort -u | wc -l)
+check "sh: different clients spread over the backends ($kinds of 3 used by $spread clients)" test "$kinds" -ge 2
+
+# Backend access logs see each client's own address.
+check "sh: backends saw the extra client addresses themselves" \
+	bash -c "cat '$PG_DIR'/http-b*-v4.log | grep -q '^198.19.0.2[1-9] \\|^198.19.0.3[0-6] '"
+pg_stop_lb
+tap_done
