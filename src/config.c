@@ -501,17 +501,6 @@ static bool protos_overlap(const struct vip_spec *a, const struct vip_spec *b)
 	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && (a->protos & b->protos);
 }
 
-static uint32_t gcd32(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static void validate(const struct cfg *c, struct errs *ep)
 {
 	struct errs *e = ep;
@@ -531,7 +520,7 @@ static void validate(const struct cfg *c, struct errs *ep)
 			uint64_t sum = 0;
 
 			for (int j = 0; j < v->nb; j++)
-				g = gcd32(g, v->b[j].weight);
+				g = maglev_gcd(g, v->b[j].weight);
 			for (int j = 0; j < v->nb && g; j++)
 				sum += v->b[j].weight / g;
 			if (sum > c->table_size)

@@ -652,14 +652,15 @@ int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 	return err;
 }
 
-int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
+/* out[i] = the sum over CPUs of a per-CPU u64 array's slot i, i < n. */
+static int percpu_sums(struct dp *dp, struct bpf_map *map, uint32_t n, uint64_t *out)
 {
 	uint64_t *v = calloc(dp->ncpus, sizeof(*v));
-	int fd = bpf_map__fd(dp->skel->maps.reasons), err = 0;
+	int fd = bpf_map__fd(map), err = 0;
 
 	if (!v)
 		return -ENOMEM;
-	for (uint32_t r = 0; r < DSRLB_R__MAX && !err; r++) {
+	for (uint32_t r = 0; r < n && !err; r++) {
 		out[r] = 0;
 		err = bpf_map_lookup_elem(fd, &r, v) ? -errno : 0;
 		for (int i = 0; !err && i < dp->ncpus; i++)
@@ -669,19 +670,12 @@ int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
 	return err;
 }
 
+int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
+{
+	return percpu_sums(dp, dp->skel->maps.reasons, DSRLB_R__MAX, out);
+}
+
 int dp_flow_stats(struct dp *dp, uint64_t out[DSRLB_FS__MAX])
 {
-	uint64_t *v = calloc(dp->ncpus, sizeof(*v));
-	int fd = bpf_map__fd(dp->skel->maps.flow_stats), err = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t r = 0; r < DSRLB_FS__MAX && !err; r++) {
-		out[r] = 0;
-		err = bpf_map_lookup_elem(fd, &r, v) ? -errno : 0;
-		for (int i = 0; !err && i < dp->ncpus; i++)
-			out[r] += v[i];
-	}
-	free(v);
-	return err;
+	return percpu_sums(dp, dp->skel->maps.flow_stats, DSRLB_FS__MAX, out);
 }

@@ -209,17 +209,6 @@ static bool ring_same(const struct eng_vip *a, const struct eng_vip *b)
 	return true;
 }
 
-static uint32_t gcd32(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static int by_addr(const void *x, const void *y)
 {
 	const struct eng_backend *a = *(const struct eng_backend *const *)x;
@@ -247,7 +236,7 @@ static uint32_t build_sequence(const struct eng_vip *v, uint32_t *seq, uint32_t 
 	qsort(b, (size_t)n, sizeof(b[0]), by_addr);
 	for (int i = 0; i < n; i++) {
 		w[i] = v->sched == SCHED_RR ? 1 : b[i]->weight;
-		g = gcd32(g, w[i]);
+		g = maglev_gcd(g, w[i]);
 	}
 	for (int i = 0; i < n; i++)
 		total += w[i] /= g;

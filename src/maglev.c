@@ -61,7 +61,7 @@ static int perm_cmp(const void *x, const void *y)
 	return addr_cmp(&a->b->addr, &b->b->addr);
 }
 
-static uint32_t gcd(uint32_t a, uint32_t b)
+uint32_t maglev_gcd(uint32_t a, uint32_t b)
 {
 	while (b) {
 		uint32_t t = a % b;
@@ -88,7 +88,7 @@ int maglev_build(const struct maglev_backend *b, int n, uint32_t size, uint32_t 
 			continue;
 		p[m].b = &b[i];
 		p[m].index = i;
-		g = gcd(g, b[i].weight);
+		g = maglev_gcd(g, b[i].weight);
 		m++;
 	}
 	if (!m) {

@@ -19,6 +19,9 @@ struct maglev_backend {
 	uint32_t weight; /* 0 = takes no slots */
 };
 
+/* Greatest common divisor (weights are divided by it; gcd(0, b) = b). */
+uint32_t maglev_gcd(uint32_t a, uint32_t b);
+
 /* Is n prime? (table sizes must be, for every skip to cover the table) */
 int maglev_is_prime(uint32_t n);
 
