@@ -23,6 +23,7 @@ struct ring {
 	int fd;
 	uint64_t *mem; /* 2 * ring_size values on the kernel's 8-byte stride */
 	uint32_t half;
+	uint32_t prev_sched; /* before the last swap, for dp_ring_revert() */
 	bool pending;  /* not in the rings map yet: dp_commit() puts it there */
 };
 
@@ -378,6 +379,7 @@ int dp_ring_swap_sched(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uin
 		dst[i] = ring[i];
 	/* The scheduler and the idle half's length, before the flip makes it live. */
 	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_info), &vip_id, &vi);
+	r->prev_sched = vi.sched;
 	vi.sched = sched;
 	vi.seq_len[next] = seq_len;
 	if (update(dp->skel->maps.vip_info, &vip_id, &vi))
@@ -441,6 +443,35 @@ int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint
 		return -ENOMEM;
 	ps->vip[0] = vip_id;
 	return 0;
+}
+
+int dp_ring_revert(struct dp *dp, uint32_t vip_id)
+{
+	struct dsrlb_vip_info vi = {};
+	struct ring *r = vip_id < DSRLB_MAX_VIPS ? dp->rings[vip_id] : NULL;
+	uint32_t prev;
+
+	if (!r)
+		return -ENOENT;
+	prev = r->half ^ 1;
+	if (update(dp->skel->maps.vip_half, &vip_id, &prev))
+		return -errno;
+	r->half = prev;
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_info), &vip_id, &vi);
+	vi.sched = r->prev_sched;
+	return update(dp->skel->maps.vip_info, &vip_id, &vi);
+}
+
+int dp_vips_check(struct dp *dp)
+{
+	struct dsrlb_vip_slot *table = malloc(sizeof(*table) * VIPINDEX_TABLE_SLOTS);
+	int err;
+
+	if (!table)
+		return -ENOMEM;
+	err = vipindex_place(dp->entries, dp->nentries, table);
+	free(table);
+	return err;
 }
 
 void dp_vips_reset(struct dp *dp)

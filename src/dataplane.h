@@ -82,10 +82,17 @@ uint32_t dp_ring_size(const struct dp *dp);
 int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
 	       uint32_t vip_id);
 int dp_commit(struct dp *dp);
+/* Would dp_commit() place the staged VIPs? (-ENOSPC/-EEXIST; writes nothing) */
+int dp_vips_check(struct dp *dp);
 /* Forget every staged VIP route (the next dp_commit() installs only new ones). */
 void dp_vips_reset(struct dp *dp);
 /* Remove a VIP's ring once the committed index no longer names the VIP. */
 int dp_ring_del(struct dp *dp, uint32_t vip_id);
+/*
+ * Undo the last dp_ring_swap*() of a live VIP: flip back to the other half,
+ * which still holds the previous table, and the previous scheduler.
+ */
+int dp_ring_revert(struct dp *dp, uint32_t vip_id);
 
 /*
  * Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use.

@@ -49,7 +49,7 @@ struct engine {
 	int ifindex;
 	uint8_t ifmac[6];
 	enum dp_mode used;
-	bool attached, pinned, daemon;
+	bool attached, pinned;
 	char pindir[300];
 	struct eng_vip *vips[DSRLB_MAX_VIPS]; /* by VIP id */
 	uint8_t bid_used[DSRLB_MAX_BACKENDS];
@@ -446,7 +446,7 @@ static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen)
 {
 	struct eng_vip *next[DSRLB_MAX_VIPS] = {};
-	static bool taken[DSRLB_MAX_VIPS];
+	static bool taken[DSRLB_MAX_VIPS], swapped[DSRLB_MAX_VIPS];
 	char a[ADDR_STRLEN];
 	int r;
 
@@ -465,6 +465,7 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 
 	/* Ids: a VIP keeps its id (same address, port, protocols), a backend its id. */
 	memset(taken, 0, sizeof(taken));
+	memset(swapped, 0, sizeof(swapped));
 	for (int i = 0; i < c->nv; i++) {
 		const struct cfg_vip *cv = &c->vips[i];
 		struct eng_vip *nv = calloc(1, sizeof(*nv)), *old = NULL;
@@ -523,6 +524,28 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		next[id] = nv;
 	}
 
+	/*
+	 * The new VIP index, staged and placed before anything is written: the
+	 * one failure that is not a failing syscall is known here, not after
+	 * live tables changed.
+	 */
+	dp_vips_reset(e->dp);
+	for (int v = 0; v < DSRLB_MAX_VIPS && !r; v++) {
+		for (int p = 0; next[v] && p < 2 && !r; p++) {
+			unsigned bit = p ? VIP_PROTO_UDP : VIP_PROTO_TCP;
+
+			if (next[v]->spec.protos & bit)
+				r = dp_vip_set(e->dp, &next[v]->spec.addr, next[v]->spec.port,
+					       p ? IPPROTO_UDP : IPPROTO_TCP, (uint32_t)v);
+		}
+	}
+	if (!r)
+		r = dp_vips_check(e->dp);
+	if (r) {
+		snprintf(err, errlen, "cannot place the VIPs in the VIP index: %s", strerror(-r));
+		goto undo;
+	}
+
 	/* 1. Backends, before any ring names them. */
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
 		for (int j = 0; next[v] && j < next[v]->nb; j++) {
@@ -554,25 +577,16 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		r = len < 0 ? (int)len :
 			      dp_ring_swap_sched(e->dp, (uint32_t)v, e->ring, dp_sched(next[v]->sched),
 						 (uint32_t)len);
+		if (!r)
+			swapped[v] = true;
 		if (r) {
 			snprintf(err, errlen, "cannot write the table of vip '%s': %s", next[v]->name,
 				 strerror(-r));
 			goto undo;
 		}
 	}
-	/* 3. The VIP index: one swap makes the new set of VIPs live. */
-	dp_vips_reset(e->dp);
-	for (int v = 0; v < DSRLB_MAX_VIPS && !r; v++) {
-		for (int p = 0; next[v] && p < 2 && !r; p++) {
-			unsigned bit = p ? VIP_PROTO_UDP : VIP_PROTO_TCP;
-
-			if (next[v]->spec.protos & bit)
-				r = dp_vip_set(e->dp, &next[v]->spec.addr, next[v]->spec.port,
-					       p ? IPPROTO_UDP : IPPROTO_TCP, (uint32_t)v);
-		}
-	}
-	if (!r)
-		r = dp_commit(e->dp);
+	/* 3. The VIP index (staged and checked above): one swap makes it live. */
+	r = dp_commit(e->dp);
 	if (r) {
 		snprintf(err, errlen, "cannot write the VIP index: %s", strerror(-r));
 		goto undo;
@@ -639,7 +653,19 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	return 0;
 
 undo:
-	/* Nothing live points at ids new in this change; give them back. */
+	/*
+	 * Only a failing syscall gets here after step 1. Put every live table
+	 * back on its untouched half and drop the rings of VIPs that were to be
+	 * new; then nothing live names an id new in this change.
+	 */
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		if (!swapped[v])
+			continue;
+		if (e->vips[v])
+			dp_ring_revert(e->dp, (uint32_t)v);
+		else
+			dp_ring_del(e->dp, (uint32_t)v);
+	}
 	for (int i = 0; i < BID_NONE; i++) {
 		if (e->bid_used[i] == 2) {
 			dp_backend_clear(e->dp, (uint32_t)i);
@@ -648,10 +674,6 @@ undo:
 	}
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
 		vip_free(next[v]);
-	/*
-	 * A failure after the index swap is not possible (step 4 cannot fail);
-	 * before it, the live index still names only the old VIPs and rings.
-	 */
 	return r;
 }
 
@@ -702,7 +724,6 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 	e->base = *c;
 	e->base.vips = NULL;
 	e->base.nv = 0;
-	e->daemon = daemon;
 	e->ifindex = (int)if_nametoindex(c->iface);
 	if (!e->ifindex) {
 		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", c->iface);
