@@ -534,13 +534,17 @@ static void validate(const struct cfg *c, struct errs *ep)
 		for (int j = 0; j < i; j++) {
 			const struct cfg_vip *o = &c->vips[j];
 
-			if (!strcmp(o->name, v->name))
+			if (!strcmp(o->name, v->name) && o->line) /* flags name VIPs by their spec */
 				err_at(e, v->line, v->col, "vip name '%s' is used twice (first on line %d)",
 				       v->name, o->line);
-			if (protos_overlap(&o->spec, &v->spec))
-				err_at(e, v->line, v->col,
-				       "vip '%s' duplicates vip '%s' (line %d): both serve %s",
-				       v->name, o->name, o->line, vip_spec_str(&v->spec, a, sizeof(a)));
+			if (protos_overlap(&o->spec, &v->spec)) {
+				char where[24] = "";
+
+				if (o->line)
+					snprintf(where, sizeof(where), " (line %d)", o->line);
+				err_at(e, v->line, v->col, "vip '%s' duplicates vip '%s'%s: both serve %s",
+				       v->name, o->name, where, vip_spec_str(&v->spec, a, sizeof(a)));
+			}
 		}
 	}
 	if (ids > DSRLB_MAX_BACKENDS)

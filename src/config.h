@@ -68,7 +68,7 @@ int cfg_load(const char *path, struct cfg *c, char **errors);
 /* Same, from a string (tests); name is used in messages. */
 int cfg_load_string(const char *name, const char *text, struct cfg *c, char **errors);
 
-/* The checks that do not depend on the source (also for the quick start). */
+/* The checks that do not depend on the source; the quick start runs them too. */
 int cfg_validate(const struct cfg *c, const char *name, char **errors);
 
 const char *cfg_state_name(enum cfg_backend_state s);

@@ -261,7 +261,7 @@ static int cmd_quick(int argc, char **argv)
 	const char *backends_arg = NULL, *cfgpath = NULL;
 	int nv = 0, nb, opt, verbose = 0, stats_interval = 5, r;
 	bool check_only = false;
-	char err[256], a[ADDR_STRLEN], b2[ADDR_STRLEN];
+	char err[256], a[ADDR_STRLEN], *errors = NULL;
 	unsigned long u;
 	struct cfg c;
 
@@ -387,16 +387,6 @@ static int cmd_quick(int argc, char **argv)
 	for (int v = 0; v < nv; v++) {
 		struct cfg_vip *cv = &c.vips[c.nv++];
 
-		for (int j = 0; j < v; j++) {
-			if (!addr_cmp(&specs[j].addr, &specs[v].addr) &&
-			    specs[j].port == specs[v].port && (specs[j].protos & specs[v].protos)) {
-				log_errx("VIP %s overlaps VIP %s (same address, port and protocol)",
-					 vip_spec_str(&specs[v], a, sizeof(a)),
-					 vip_spec_str(&specs[j], b2, sizeof(b2)));
-				cfg_free(&c);
-				return 2;
-			}
-		}
 		cv->spec = specs[v];
 		snprintf(cv->name, sizeof(cv->name), "%s", vip_spec_str(&specs[v], a, sizeof(a)));
 		cv->b = calloc((size_t)nb, sizeof(*cv->b));
@@ -419,6 +409,14 @@ static int cmd_quick(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* The same checks as a config file (duplicate VIPs, sizes). */
+	if (cfg_validate(&c, "--vip", &errors)) {
+		print_errors(errors);
+		free(errors);
+		cfg_free(&c);
+		return 2;
+	}
+	free(errors);
 	for (int i = 0; i < nb; i++) {
 		bool used = false;
 

@@ -38,7 +38,7 @@ expect 2 "port '70000' is not a number from 1 to 65535" "$DSRLB" -i eth0 --vip 1
 expect 2 "unknown protocol 'sctp'" "$DSRLB" -i eth0 --vip 198.18.178.15/sctp --backends 198.18.178.11
 expect 2 "backend 'backend-01' is not an IPv4 or IPv6 address" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends backend-01
 expect 2 "VIP [2001:2::15]:80/tcp is IPv6 but no IPv6 backend is given" "$DSRLB" -i eth0 --vip '[2001:2::15]:80/tcp' --backends 198.18.178.11
-expect 2 "VIP 198.18.178.15/tcp overlaps VIP 198.18.178.15 (same address, port and protocol)" "$DSRLB" -i eth0 --vip 198.18.178.15 --vip 198.18.178.15/tcp --backends 198.18.178.11
+expect 2 "--vip: vip '198.18.178.15/tcp' duplicates vip '198.18.178.15': both serve 198.18.178.15/tcp" "$DSRLB" -i eth0 --vip 198.18.178.15 --vip 198.18.178.15/tcp --backends 198.18.178.11
 expect 2 "--table-size '65536': must be a prime" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11 --table-size 65536
 expect 2 "--mode 'xdp': use native or skb" "$DSRLB" -i eth0 -m xdp --vip 198.18.178.15 --backends 198.18.178.11
 expect 2 "unexpected argument 'extra'" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11 extra
