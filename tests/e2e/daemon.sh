@@ -44,18 +44,7 @@ maps_digest() {
 	done | sort
 }
 
-# reload: write CONF from stdin, SIGHUP, wait (bounded) for the outcome line.
-reload() {
-	local before
-	cat >"$CONF"
-	before=$(grep -cE "reloaded|reload rejected" "$PG_DIR/dsrlb.log")
-	kill -HUP "$PG_LB_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -cE "reloaded|reload rejected" "$PG_DIR/dsrlb.log")" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+reload() { pg_reload "$CONF"; }
 
 config() { # config STATE_OF_B2 [TABLE_SIZE]
 	cat <<EOF2

@@ -62,13 +62,7 @@ for r in $(seq 1 20); do
 	2) config 1 3 drain ;;
 	3) config 2 1 drain ;;
 	0) config 1 2 none ;;
-	esac >"$CONF"
-	before=$(grep -c "reloaded" "$PG_DIR/dsrlb.log")
-	kill -HUP "$PG_LB_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -c "reloaded" "$PG_DIR/dsrlb.log")" -gt "$before" ] && { applied=$((applied + 1)); break; }
-		sleep 0.02
-	done
+	esac | pg_reload "$CONF" && applied=$((applied + 1))
 	sleep 0.4
 done
 wait "$req" "$dl"

@@ -54,18 +54,16 @@ turns=$(head -3 <<<"$out" | sort -u | wc -l)
 check "rr: any three consecutive connections meet all three backends ($turns)" test "$turns" -eq 3
 
 # wrr 3:1 (backend-03 off: weight 0 takes no new flows)
-config wrr 3 1 0 >"$CONF"
-kill -HUP "$PG_LB_PID"
-for _ in $(seq 1 100); do [ "$(grep -c reloaded "$PG_DIR/dsrlb.log")" -ge 1 ] && break; sleep 0.05; done
+config wrr 3 1 0 | pg_reload "$CONF"
+check "the switch from rr to wrr is applied by a reload" test $? -eq 0
 out=$(fetch 400)
 c1=$(count backend-01 "$out") c2=$(count backend-02 "$out") c3=$(count backend-03 "$out")
 check "wrr 3:1 over 400 connections: $c1:$c2 (3:1 within 5%: 285-315 to backend-01), $c3 to weight 0" \
 	test "$c1" -ge 285 -a "$c1" -le 315 -a "$c3" -eq 0 -a $((c1 + c2)) -eq 400
 
 # sh: one client address, one backend; several addresses spread.
-config sh >"$CONF"
-kill -HUP "$PG_LB_PID"
-for _ in $(seq 1 100); do [ "$(grep -c reloaded "$PG_DIR/dsrlb.log")" -ge 2 ] && break; sleep 0.05; done
+config sh | pg_reload "$CONF"
+check "the switch from wrr to sh is applied by a reload" test $? -eq 0
 for n in $(seq 21 36); do pg_in client ip addr add "198.19.0.$n/16" dev eth0; done
 sticky=0
 used=""

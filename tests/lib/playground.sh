@@ -233,6 +233,23 @@ pg_start_dsrlb() {
 	return 1
 }
 
+# Reload the daemon: write FILE from stdin, SIGHUP, wait (bounded) for the
+# outcome in its log. Returns 0 if applied, 1 if rejected, 2 on no answer.
+pg_reload() {
+	local file=$1 outcome="^dsrlb: (reloaded|error: reload rejected)" before
+	cat >"$file"
+	before=$(grep -cE "$outcome" "$PG_DIR/dsrlb.log")
+	kill -HUP "$PG_LB_PID"
+	for _ in $(seq 1 100); do
+		if [ "$(grep -cE "$outcome" "$PG_DIR/dsrlb.log")" -gt "$before" ]; then
+			grep -E "$outcome" "$PG_DIR/dsrlb.log" | tail -1 | grep -q reloaded && return 0
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 2
+}
+
 # Stop dsrlb with SIGTERM; returns its exit status.
 pg_stop_lb() {
 	local rc
