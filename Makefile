@@ -77,7 +77,7 @@ $(BUILD)/tests/test_xdp: tests/fixtures/test_xdp.c $(BUILD)/libdsrlb.a tests/lib
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
 
 # The benchmark: its own BPF programs (generator, sink, baselines) and driver.
-$(BUILD)/bench/%.bpf.o: bench/%.bpf.c bench/bench_abi.h
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c bench/bench_abi.h bench/bench_bpf.h
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@

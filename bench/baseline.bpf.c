@@ -10,19 +10,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
-#include "bench_abi.h"
-
-/*
- * Read knobs through volatile: a cast that drops it lets clang fold the
- * zero initialiser of const data into the code, and every MAC becomes 0.
- */
-static __always_inline void copy_knob(__u8 *dst, const volatile __u8 *src, int n)
-{
-#pragma unroll
-	for (int i = 0; i < 16; i++)
-		if (i < n)
-			dst[i] = src[i];
-}
+#include "bench_bpf.h"
 
 const volatile struct macswap_cfg mcfg = {};
 

@@ -30,21 +30,21 @@ say "Starting: dsrlb -i eth0 --vip $VIP4:8000/tcp --vip [$VIP6]:8000/tcp --backe
 pg_start_lb --vip "$VIP4:8000/tcp" --vip "[$VIP6]:8000/tcp" --backends "$B1_4,$B2_4,$B1_6,$B2_6" || exit 1
 sed 's/^/  /' "$PG_DIR/dsrlb.log"
 
+# requests URL N FAMILY: who answered each, and the client address it logged.
+requests() {
+	local i who seen
+	for i in $(seq 1 "$2"); do
+		who=$(pg_in client curl -sf --max-time 3 "$1/whoami" || echo "no answer")
+		seen=$(grep '"GET /whoami' "$PG_DIR/http-b${who#backend-0}-v$3.log" 2>/dev/null | tail -1 | awk '{print $1}')
+		printf '  request %2d: answered by %-10s  which saw the client as %s\n' "$i" "$who" "${seen:-?}"
+	done
+}
+
 say "curl http://$VIP4:8000/whoami from the client, 10 times"
-for i in $(seq 1 10); do
-	who=$(pg_in client curl -sf --max-time 3 "http://$VIP4:8000/whoami" || echo "no answer")
-	n=b${who#backend-0}
-	seen=$(grep '"GET /whoami' "$PG_DIR/http-$n-v4.log" 2>/dev/null | tail -1 | awk '{print $1}')
-	printf '  request %2d: answered by %-10s  which saw the client as %s\n' "$i" "$who" "${seen:-?}"
-done
+requests "http://$VIP4:8000" 10 4
 
 say "The same over IPv6: curl http://[$VIP6]:8000/whoami"
-for i in $(seq 1 4); do
-	who=$(pg_in client curl -sf --max-time 3 "http://[$VIP6]:8000/whoami" || echo "no answer")
-	n=b${who#backend-0}
-	seen=$(grep '"GET /whoami' "$PG_DIR/http-$n-v6.log" 2>/dev/null | tail -1 | awk '{print $1}')
-	printf '  request %2d: answered by %-10s  which saw the client as %s\n' "$i" "$who" "${seen:-?}"
-done
+requests "http://[$VIP6]:8000" 4 6
 
 say "Direct server return: who sends the replies? (tcpdump on the gateway's LAN side)"
 pg_spawn gw "$PG_DIR/tcpdump.log" tcpdump -i eth1 -e -n -c 4 "tcp src port 8000"
