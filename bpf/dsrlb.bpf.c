@@ -31,6 +31,9 @@ const volatile struct dsrlb_vip_slot btf_anchor_vip_slot = {};
 
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
+/* TCP flags byte (offset 13) */
+#define TCPF_FIN_BIT 0x01
+#define TCPF_RST_BIT 0x04
 
 static __always_inline void count_reason(__u32 reason)
 {
@@ -184,16 +187,79 @@ static __always_inline int flow_budget_take(__u32 now)
 }
 
 static __always_inline void flow_remember(struct dsrlb_flow_key *fk, struct dsrlb_flow *stale,
-					  __u32 bid, __u32 gen, __u32 vip, __u32 now)
+					  const struct dsrlb_flow *nf)
 {
-	struct dsrlb_flow nf = { .backend = bid, .gen = gen, .seen = now, .vip = vip };
-
 	if (stale) { /* reusing its slot evicts nobody */
-		*stale = nf;
+		*stale = *nf;
 		return;
 	}
-	if (!bpf_map_update_elem(&flows, fk, &nf, BPF_ANY))
+	if (!bpf_map_update_elem(&flows, fk, nf, BPF_ANY))
 		flow_stat(DSRLB_FS_NEW);
+}
+
+static __always_inline void conns_add(__u32 bid, __s64 n)
+{
+	__s64 *c = bpf_map_lookup_elem(&backend_conns, &bid);
+
+	if (c)
+		__sync_fetch_and_add(c, n);
+}
+
+/*
+ * The flow leaves its backend's active count (lc), once: a FIN or RST seen
+ * on two CPUs at once lowers it one time. Only while the backend entry is
+ * still the one the flow was counted on (same generation).
+ */
+static __always_inline void flow_uncount(struct dsrlb_flow *f, const struct dsrlb_backend *be)
+{
+	if (!(f->flags & DSRLB_FLOW_F_COUNTED))
+		return;
+	if ((__sync_fetch_and_and(&f->flags, ~DSRLB_FLOW_F_COUNTED) & DSRLB_FLOW_F_COUNTED) &&
+	    be && be->gen == f->gen)
+		conns_add(f->backend, -1);
+}
+
+/*
+ * lc: of the (at most DSRLB_LC_SCAN) backends of the sequence from start,
+ * the one with the fewest active flows; the first such on a tie, and start
+ * comes from the flow's hash, so ties spread. A bpf_loop() callback: the
+ * verifier checks its body once instead of every path through 64 steps.
+ */
+struct lc_scan {
+	void *ring;
+	__u32 base, len, start, best;
+	__s64 best_n;
+};
+
+static long lc_step(__u64 i, void *ctx)
+{
+	struct lc_scan *sc = ctx;
+	__u32 s = sc->start + (__u32)i, k, *bid;
+	__s64 *n;
+
+	if (i >= sc->len)
+		return 1;
+	if (s >= sc->len)
+		s -= sc->len;
+	k = sc->base + s;
+	bid = bpf_map_lookup_elem(sc->ring, &k);
+	if (!bid)
+		return 1;
+	n = bpf_map_lookup_elem(&backend_conns, bid);
+	if (n && *n < sc->best_n) {
+		sc->best_n = *n;
+		sc->best = s;
+	}
+	return 0;
+}
+
+static __always_inline __u32 lc_pick(void *ring, __u32 base, __u32 len, __u32 start)
+{
+	struct lc_scan sc = { .ring = ring, .base = base, .len = len, .start = start,
+			      .best = start, .best_n = 0x7fffffffffffffffLL };
+
+	bpf_loop(DSRLB_LC_SCAN, lc_step, &sc, 0);
+	return sc.best;
 }
 
 /* sh: the source address alone decides (one client, one backend). */
@@ -209,16 +275,16 @@ static __always_inline __u32 source_hash(const struct dsrlb_flow_key *fk)
 
 /*
  * Choose the backend (the flow's, else the VIP table's), rewrite the MACs,
- * count, send back out.
+ * count, send back out. closing: a TCP FIN or RST (the flow's end, for lc).
  */
 static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32 vip_id,
-				   __u32 hash, struct dsrlb_flow_key *fk)
+				   __u32 hash, struct dsrlb_flow_key *fk, int closing)
 {
 	struct dsrlb_backend *be;
 	struct dsrlb_flow *f = NULL;
 	struct dsrlb_vip_info *vi;
 	__u32 slot, bid, *rb, *half, now = 0;
-	int remember = 0;
+	int remember = 0, counted = 0;
 	void *ring;
 
 	if (!for_us(eth))
@@ -227,18 +293,18 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		now = dsrlb_now();
 		f = bpf_map_lookup_elem(&flows, fk);
 		if (f) {
-			__u32 timeout = fk->proto == IPPROTO_TCP ? knobs.tcp_timeout :
-								   knobs.udp_timeout;
-
 			bid = f->backend;
 			be = bpf_map_lookup_elem(&backends, &bid);
 			if (be && (be->flags & DSRLB_BACKEND_F_VALID) && be->gen == f->gen &&
-			    f->vip == vip_id && now - f->seen <= timeout) {
+			    f->vip == vip_id && now - f->seen <= f->timeout) {
 				if (f->seen != now)
 					f->seen = now; /* at most once a second: no cache-line ping-pong */
+				if (closing)
+					flow_uncount(f, be);
 				flow_stat(DSRLB_FS_HIT);
 				goto rewrite;
 			}
+			flow_uncount(f, be);
 			flow_stat(DSRLB_FS_REPLACED);
 		}
 	}
@@ -250,7 +316,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		return drop(DSRLB_R_NO_BACKEND);
 	if (knobs.new_flows_per_sec)
 		remember = f || flow_budget_take(now); /* a stale entry's slot is free */
-	if (vi->sched == DSRLB_SCHED_RR) {
+	if (vi->sched == DSRLB_SCHED_RR || vi->sched == DSRLB_SCHED_LC) {
 		__u32 len = vi->seq_len[*half & 1];
 
 		/* Both halves are always full (a sequence repeats to the end): a
@@ -258,14 +324,18 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		if (!len || len > knobs.ring_size)
 			len = knobs.ring_size;
 		/*
-		 * The next in turn, only for a flow that will be remembered: one the
-		 * flow table refuses keeps a place of its own, by its hash, so all
-		 * its packets go to one backend.
+		 * The next in turn (or the least loaded), only for a flow that will
+		 * be remembered: one the flow table refuses keeps a place of its
+		 * own, by its hash, so all its packets go to one backend.
 		 */
-		if (remember)
-			slot = (__u32)(__sync_fetch_and_add(&vi->next, 1) % len);
-		else
+		if (!remember)
 			slot = DSRLB_SLOT(hash, len);
+		else if (vi->sched == DSRLB_SCHED_RR)
+			slot = (__u32)(__sync_fetch_and_add(&vi->next, 1) % len);
+		else {
+			slot = lc_pick(ring, *half ? knobs.ring_size : 0, len, DSRLB_SLOT(hash, len));
+			counted = !closing; /* a flow that ends at once never counts */
+		}
 	} else {
 		slot = DSRLB_SLOT(vi->sched == DSRLB_SCHED_SH ? source_hash(fk) : hash,
 				  knobs.ring_size);
@@ -279,8 +349,18 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return drop(DSRLB_R_NO_BACKEND);
-	if (remember)
-		flow_remember(fk, f, bid, be->gen, vip_id, now);
+	if (remember) {
+		__u32 t = fk->proto == IPPROTO_TCP ? vi->tcp_timeout : vi->udp_timeout;
+		struct dsrlb_flow nf = {
+			.backend = bid, .gen = be->gen, .seen = now, .vip = vip_id,
+			.flags = counted ? DSRLB_FLOW_F_COUNTED : 0,
+		};
+
+		nf.timeout = t ? t : fk->proto == IPPROTO_TCP ? knobs.tcp_timeout : knobs.udp_timeout;
+		if (counted)
+			conns_add(bid, 1);
+		flow_remember(fk, f, &nf);
+	}
 
 rewrite:
 	mac_copy(eth->h_source, eth->h_dest); /* ours: checked above */
@@ -293,8 +373,9 @@ rewrite:
 }
 
 /* Ports of TCP or UDP: both start with source and destination port. */
+/* closing: a TCP segment with FIN or RST. */
 static __always_inline int l4_ports(struct cursor *c, __u8 proto, __u32 avail,
-				    __u32 *ports, __be16 *dport)
+				    __u32 *ports, __be16 *dport, int *closing)
 {
 	__u32 need = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : sizeof(struct udphdr);
 	struct udphdr *p = c->pos;
@@ -303,6 +384,10 @@ static __always_inline int l4_ports(struct cursor *c, __u8 proto, __u32 avail,
 		return -1;
 	*ports = *(__u32 *)p;
 	*dport = p->dest;
+	*closing = 0;
+	/* checked again: the verifier does not tie need to proto */
+	if (proto == IPPROTO_TCP && (void *)p + sizeof(struct tcphdr) <= c->end)
+		*closing = !!(((__u8 *)p)[13] & (TCPF_FIN_BIT | TCPF_RST_BIT));
 	return 0;
 }
 
@@ -313,6 +398,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	struct iphdr *ip = parse_ipv4(c);
 	struct dsrlb_vip_slot *as;
 	__u32 tot, hlen, ports, vip, zero = 0;
+	int closing;
 	__be16 dport;
 	void *idx;
 
@@ -336,7 +422,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 		return drop(DSRLB_R_IPV4_OPTIONS);
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return drop(DSRLB_R_FRAGMENT);
-	if (l4_ports(c, ip->protocol, tot - hlen, &ports, &dport))
+	if (l4_ports(c, ip->protocol, tot - hlen, &ports, &dport, &closing))
 		return drop(DSRLB_R_L4_TRUNCATED);
 
 	vip = vip_pick(idx, as, &ip->daddr, 1, DSRLB_AF_INET, ip->protocol, dport);
@@ -349,7 +435,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	__builtin_memcpy(fk.daddr, &ip->daddr, 4);
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports, ip->protocol),
-		       &fk);
+		       &fk, closing);
 }
 
 static __always_inline int is_ipv6_exthdr(__u8 nh)
@@ -374,6 +460,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 	struct ipv6hdr *ip6 = parse_ipv6(c);
 	struct dsrlb_vip_slot *as;
 	__u32 plen, ports, vip, zero = 0;
+	int closing;
 	__be16 dport;
 	__u8 nh;
 	void *idx;
@@ -402,7 +489,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 		return drop(DSRLB_R_FRAGMENT);
 	if (is_ipv6_exthdr(nh))
 		return drop(DSRLB_R_IPV6_EXTHDR);
-	if (l4_ports(c, nh, plen, &ports, &dport))
+	if (l4_ports(c, nh, plen, &ports, &dport, &closing))
 		return drop(DSRLB_R_L4_TRUNCATED);
 
 	vip = vip_pick(idx, as, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, nh, dport);
@@ -415,7 +502,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&ip6->saddr,
 				     (const __u32 *)&ip6->daddr, ports, nh),
-		       &fk);
+		       &fk, closing);
 }
 
 SEC("xdp")

@@ -77,6 +77,18 @@ struct {
 	__type(value, struct dsrlb_backend);
 } backends SEC(".maps");
 
+/*
+ * Backend id -> its active flows (lc): raised when an lc VIP places a flow
+ * on it, lowered by FIN/RST; the control plane rewrites it from the flow
+ * table every few seconds, which also forgets flows that idled out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DSRLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, __s64);
+} backend_conns SEC(".maps");
+
 /* Control plane only (see struct dsrlb_meta / dsrlb_ctl_key): pinned state. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -90,7 +90,16 @@ struct dsrlb_flow {
 	__u32 gen;
 	__u32 seen;     /* coarse clock, seconds (see dsrlb_now()) */
 	__u32 vip;
+	__u32 timeout;  /* seconds it may idle: its VIP's, when it started */
+	__u32 flags;    /* DSRLB_FLOW_F_* */
 };
+
+/*
+ * The flow is counted in its backend's active connections (lc): set when
+ * an lc VIP places it, cleared (and the count lowered) by the first FIN or
+ * RST from the client, or when the entry is found stale.
+ */
+#define DSRLB_FLOW_F_COUNTED 0x1
 
 /* Counters of the flow table, per CPU (index of the flow_stats map). */
 enum dsrlb_flow_stat {
@@ -106,17 +115,27 @@ enum dsrlb_sched {
 	DSRLB_SCHED_MAGLEV = 0, /* table slot by the 5-tuple's hash */
 	DSRLB_SCHED_SH = 1,     /* table slot by the source address's hash */
 	DSRLB_SCHED_RR = 2,     /* the next entry of a sequence (rr, or wrr) */
+	DSRLB_SCHED_LC = 3,     /* the backend of the sequence with fewest active flows */
 };
 
 /*
+ * lc looks at this many backends of a VIP per new flow at most, starting at
+ * a place given by the flow's hash (a bounded loop in the program).
+ */
+#define DSRLB_LC_SCAN 64
+
+/*
  * Per VIP id. For rr/wrr the live half of the ring holds a sequence of
- * seq_len[half] backends (repeated to the end of the half), walked by next.
+ * seq_len[half] backends (repeated to the end of the half), walked by next;
+ * for lc, each backend that takes new flows once.
  */
 struct dsrlb_vip_info {
 	__u32 sched;     /* enum dsrlb_sched */
 	__u32 seq_len[2];
 	__u32 pad;
 	__u64 next;      /* rr/wrr: flows started, shared by all CPUs (atomic) */
+	__u32 tcp_timeout; /* seconds a new flow may idle; 0 = knobs' default */
+	__u32 udp_timeout;
 };
 
 /* Packet and byte counters, per CPU, per VIP and per backend. */
@@ -171,8 +190,8 @@ struct dsrlb_knobs {
 	__u32 ring_size; /* prime */
 	__u8 ifmac[6];
 	__u16 pad;
-	__u32 tcp_timeout;      /* seconds a TCP flow may idle */
-	__u32 udp_timeout;      /* seconds a UDP flow may idle */
+	__u32 tcp_timeout;      /* seconds a TCP flow may idle, unless its VIP says */
+	__u32 udp_timeout;      /* seconds a UDP flow may idle, unless its VIP says */
 	__u32 new_flows_per_sec; /* per CPU; 0 = no flow table */
 	__u32 pad2;
 };
@@ -184,7 +203,7 @@ struct dsrlb_knobs {
  * meta: what the maps were built for; a daemon with other values refuses to
  * adopt them rather than reset them silently.
  */
-#define DSRLB_ABI_VERSION 1
+#define DSRLB_ABI_VERSION 2 /* 2: per-VIP timeouts, lc */
 
 struct dsrlb_meta {
 	__u32 abi;       /* DSRLB_ABI_VERSION; 0 = fresh maps */

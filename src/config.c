@@ -80,6 +80,15 @@ const char *cfg_state_name(enum cfg_backend_state s)
 	return s == BACKEND_UP ? "up" : s == BACKEND_DRAIN ? "drain" : "off";
 }
 
+const char *cfg_sched_name(enum cfg_sched s)
+{
+	static const char *const names[] = { [SCHED_MAGLEV] = "maglev", [SCHED_RR] = "rr",
+					     [SCHED_WRR] = "wrr", [SCHED_SH] = "sh",
+					     [SCHED_LC] = "lc" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
 /* ---- walking the YAML tree ---------------------------------------------- */
 
 struct walk {
@@ -269,15 +278,21 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 			else if (!strcmp(s, "sh"))
 				v->sched = SCHED_SH;
 			else if (!strcmp(s, "lc"))
-				err_at(w->e, LINE(val), COL(val),
-				       "scheduler 'lc' is not available in this version yet (maglev, rr, wrr or sh)");
+				v->sched = SCHED_LC;
 			else
 				err_at(w->e, LINE(val), COL(val),
-				       "unknown scheduler '%s' (maglev, rr, wrr or sh; lc is planned)", s);
+				       "unknown scheduler '%s' (maglev, rr, wrr, lc or sh)", s);
+		} else if (!strcmp(key, "tcp_timeout")) {
+			if (want_uint(w, val, "tcp_timeout", 1, 86400, &u))
+				v->tcp_timeout = (uint32_t)u;
+		} else if (!strcmp(key, "udp_timeout")) {
+			if (want_uint(w, val, "udp_timeout", 1, 86400, &u))
+				v->udp_timeout = (uint32_t)u;
 		} else if (!strcmp(key, "backends")) {
 			backends = val;
 		} else {
-			unknown_key(w, k, "a vip", "name, address, port, protocol, scheduler, backends");
+			unknown_key(w, k, "a vip",
+				    "name, address, port, protocol, scheduler, tcp_timeout, udp_timeout, backends");
 		}
 	}
 	if (!v->name[0])
@@ -511,10 +526,11 @@ static void validate(const struct cfg *c, struct errs *ep)
 		const struct cfg_vip *v = &c->vips[i];
 
 		ids += v->nb;
-		if ((v->sched == SCHED_RR || v->sched == SCHED_WRR) && !c->flow_size)
+		if ((v->sched == SCHED_RR || v->sched == SCHED_WRR || v->sched == SCHED_LC) &&
+		    !c->flow_size)
 			err_at(e, v->line, v->col,
 			       "vip '%s': scheduler %s decides when a flow starts and needs the flow table (flow_table size > 0)",
-			       v->name, v->sched == SCHED_RR ? "rr" : "wrr");
+			       v->name, cfg_sched_name(v->sched));
 		if (v->sched == SCHED_WRR) {
 			uint32_t g = 0;
 			uint64_t sum = 0;

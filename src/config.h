@@ -16,7 +16,7 @@
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BACKENDS_PER_VIP 4096
 
-enum cfg_sched { SCHED_MAGLEV, SCHED_RR, SCHED_WRR, SCHED_SH };
+enum cfg_sched { SCHED_MAGLEV, SCHED_RR, SCHED_WRR, SCHED_SH, SCHED_LC };
 
 enum cfg_backend_state {
 	BACKEND_UP,    /* takes new flows, in proportion to its weight */
@@ -35,6 +35,7 @@ struct cfg_vip {
 	char name[CFG_NAME_MAX];
 	struct vip_spec spec;
 	enum cfg_sched sched;
+	uint32_t tcp_timeout, udp_timeout; /* seconds; 0 = flow_table's */
 	struct cfg_backend *b;
 	int nb;
 	int line, col;
@@ -72,5 +73,6 @@ int cfg_load_string(const char *name, const char *text, struct cfg *c, char **er
 int cfg_validate(const struct cfg *c, const char *name, char **errors);
 
 const char *cfg_state_name(enum cfg_backend_state s);
+const char *cfg_sched_name(enum cfg_sched s);
 
 #endif

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataplane.h"
@@ -287,8 +288,16 @@ int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6], bool new_ow
 		return -EINVAL;
 	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backends), &id, &v))
 		return -errno;
-	if (new_owner)
+	if (new_owner) {
+		int64_t zero_conns = 0;
+
 		v.gen++;
+		/* lc: the new owner starts with no active flows */
+		int err = update(dp->skel->maps.backend_conns, &id, &zero_conns);
+
+		if (err)
+			return err;
+	}
 	memcpy(v.mac, mac, 6);
 	v.flags = DSRLB_BACKEND_F_VALID;
 	return update(dp->skel->maps.backends, &id, &v);
@@ -709,4 +718,84 @@ int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX])
 int dp_flow_stats(struct dp *dp, uint64_t out[DSRLB_FS__MAX])
 {
 	return percpu_sums(dp, dp->skel->maps.flow_stats, DSRLB_FS__MAX, out);
+}
+
+int dp_vip_timeouts(struct dp *dp, uint32_t vip_id, uint32_t tcp, uint32_t udp)
+{
+	struct dsrlb_vip_info vi = {};
+
+	if (vip_id >= DSRLB_MAX_VIPS)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_info), &vip_id, &vi))
+		return -errno;
+	vi.tcp_timeout = tcp;
+	vi.udp_timeout = udp;
+	return update(dp->skel->maps.vip_info, &vip_id, &vi);
+}
+
+uint32_t dp_now(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE; dsrlb_now() shifts by 30 */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((((uint64_t)ts.tv_sec * 1000000000ull) + (uint64_t)ts.tv_nsec) >> 30);
+}
+
+int dp_conns_count(struct dp *dp, int64_t *counts)
+{
+	enum { BATCH = 4096 };
+	int ffd = bpf_map__fd(dp->skel->maps.flows), bfd = bpf_map__fd(dp->skel->maps.backends);
+	struct dsrlb_flow_key *keys = calloc(BATCH, sizeof(*keys));
+	struct dsrlb_flow *vals = calloc(BATCH, sizeof(*vals));
+	struct dsrlb_backend *be = calloc(DSRLB_MAX_BACKENDS, sizeof(*be));
+	uint32_t now = dp_now(), batch_out = 0, n;
+	bool first = true, done = false;
+	int err = 0;
+
+	if (!keys || !vals || !be) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(counts, 0, sizeof(*counts) * DSRLB_MAX_BACKENDS);
+	for (uint32_t id = 0; id < DSRLB_MAX_BACKENDS; id++)
+		bpf_map_lookup_elem(bfd, &id, &be[id]);
+	/* The table may change meanwhile: what it misses, the next count gets. */
+	while (!done) {
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		n = BATCH;
+		if (bpf_map_lookup_batch(ffd, first ? NULL : &batch_out, &batch_out, keys, vals, &n,
+					 &o)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true;
+		}
+		first = false;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct dsrlb_flow *f = &vals[i];
+
+			if ((f->flags & DSRLB_FLOW_F_COUNTED) && f->backend < DSRLB_MAX_BACKENDS &&
+			    now - f->seen <= f->timeout && be[f->backend].gen == f->gen &&
+			    (be[f->backend].flags & DSRLB_BACKEND_F_VALID))
+				counts[f->backend]++;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	free(be);
+	return err;
+}
+
+int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backend_conns), &id, n) ? -errno : 0;
+}
+
+int dp_conns_set(struct dp *dp, uint32_t id, int64_t n)
+{
+	return update(dp->skel->maps.backend_conns, &id, &n);
 }

@@ -106,6 +106,20 @@ int dp_detach(struct dp *dp, int ifindex, enum dp_mode used);
 /* Detach whatever dsrlb program is on ifindex (no dp needed). -ENOENT if none. */
 int dp_detach_any(int ifindex);
 
+/* A VIP's idle timeouts for flows that start from now on (seconds; 0 = the default). */
+int dp_vip_timeouts(struct dp *dp, uint32_t vip_id, uint32_t tcp, uint32_t udp);
+
+/*
+ * lc's active flows per backend id. dp_conns_count() counts them in the flow
+ * table (counted, not idle, backend unchanged) into counts[DSRLB_MAX_BACKENDS];
+ * dp_conns_set() writes one backend's count for the program.
+ */
+int dp_conns_count(struct dp *dp, int64_t *counts);
+int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n);
+int dp_conns_set(struct dp *dp, uint32_t id, int64_t n);
+/* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
+uint32_t dp_now(void);
+
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum);
 int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);

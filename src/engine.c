@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -33,6 +34,7 @@ struct eng_vip {
 	char name[CFG_NAME_MAX];
 	struct vip_spec spec;
 	enum cfg_sched sched;
+	uint32_t tcp_timeout, udp_timeout; /* as written to vip_info; 0 = not yet */
 	struct eng_backend *b;
 	int nb;
 };
@@ -56,7 +58,11 @@ struct engine {
 	struct neigh_cache *neigh;
 	int nneigh, capneigh;
 	uint32_t *ring;
+	time_t next_recount; /* CLOCK_MONOTONIC seconds */
 };
+
+/* How often lc's counts are rewritten from the flow table. */
+#define LC_RECOUNT_S 5
 
 static const char *mac_str(const uint8_t m[6], char *buf, size_t len)
 {
@@ -218,8 +224,8 @@ static int by_addr(const void *x, const void *y)
 }
 
 /*
- * rr: every backend that takes new flows once, in address order (the same
- * order on every balancer). wrr: the smooth weighted order (each round, the
+ * rr and lc: every backend that takes new flows once, in address order (the
+ * same order on every balancer). wrr: the smooth weighted order (each round, the
  * backend furthest behind its share goes next), so 3:1 gives a a b a, not
  * a a a b. Returns the sequence's length; 0 if nothing takes new flows.
  */
@@ -235,7 +241,7 @@ static uint32_t build_sequence(const struct eng_vip *v, uint32_t *seq, uint32_t 
 			b[n++] = &v->b[j];
 	qsort(b, (size_t)n, sizeof(b[0]), by_addr);
 	for (int i = 0; i < n; i++) {
-		w[i] = v->sched == SCHED_RR ? 1 : b[i]->weight;
+		w[i] = v->sched == SCHED_WRR ? b[i]->weight : 1;
 		g = maglev_gcd(g, w[i]);
 	}
 	for (int i = 0; i < n; i++)
@@ -262,7 +268,7 @@ static int64_t build_ring(struct engine *e, const struct eng_vip *v)
 	struct maglev_backend *mb;
 	int r;
 
-	if (v->sched == SCHED_RR || v->sched == SCHED_WRR) {
+	if (v->sched == SCHED_RR || v->sched == SCHED_WRR || v->sched == SCHED_LC) {
 		uint32_t len = build_sequence(v, e->ring, size);
 
 		if (!len) {
@@ -299,7 +305,8 @@ static int64_t build_ring(struct engine *e, const struct eng_vip *v)
 static uint32_t dp_sched(enum cfg_sched s)
 {
 	return s == SCHED_SH ? DSRLB_SCHED_SH :
-	       (s == SCHED_RR || s == SCHED_WRR) ? DSRLB_SCHED_RR : DSRLB_SCHED_MAGLEV;
+	       (s == SCHED_RR || s == SCHED_WRR) ? DSRLB_SCHED_RR :
+	       s == SCHED_LC ? DSRLB_SCHED_LC : DSRLB_SCHED_MAGLEV;
 }
 
 static void ctl_vip_key(struct dsrlb_ctl_key *k, const struct vip_spec *s)
@@ -453,10 +460,9 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	if (strcmp(c->iface, e->base.iface) || c->mode != e->base.mode ||
 	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed ||
 	    strcmp(c->pin_dir, e->base.pin_dir) || c->flow_size != e->base.flow_size ||
-	    c->tcp_timeout != e->base.tcp_timeout || c->udp_timeout != e->base.udp_timeout ||
 	    c->new_flows_per_sec != e->base.new_flows_per_sec) {
 		snprintf(err, errlen,
-			 "interface, mode, table_size, hash_seed, pin_dir and flow_table need a restart to change; nothing was changed");
+			 "interface, mode, table_size, hash_seed, pin_dir, flow_table.size and flow_table.new_flows_per_second need a restart to change; nothing was changed");
 		return -EINVAL;
 	}
 	r = resolve_all(e, c, err, errlen);
@@ -494,6 +500,8 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		strcpy(nv->name, cv->name);
 		nv->spec = cv->spec;
 		nv->sched = cv->sched;
+		nv->tcp_timeout = cv->tcp_timeout ? cv->tcp_timeout : c->tcp_timeout;
+		nv->udp_timeout = cv->udp_timeout ? cv->udp_timeout : c->udp_timeout;
 		for (int j = 0; j < cv->nb; j++) {
 			struct eng_backend *nb = &nv->b[nv->nb++];
 			int bid = -1;
@@ -565,6 +573,16 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	}
 	/* 2. Rings: each built aside and flipped in one step. */
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		if (next[v] && !e->vips[v]) {
+			/* a new VIP's timeouts, before anything can reach it */
+			r = dp_vip_timeouts(e->dp, (uint32_t)v, next[v]->tcp_timeout,
+					    next[v]->udp_timeout);
+			if (r) {
+				snprintf(err, errlen, "cannot write vip '%s': %s", next[v]->name,
+					 strerror(-r));
+				goto undo;
+			}
+		}
 		if (!next[v] || ring_same(e->vips[v], next[v]))
 			continue;
 		int64_t len = build_ring(e, next[v]);
@@ -595,6 +613,17 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	/* 4. Retire what is gone: nothing points at it any more. */
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
 		struct eng_vip *old = e->vips[v];
+
+		/* Changed timeouts apply to flows that start from now on. */
+		if (old && next[v] && (old->tcp_timeout != next[v]->tcp_timeout ||
+				       old->udp_timeout != next[v]->udp_timeout) &&
+		    dp_vip_timeouts(e->dp, (uint32_t)v, next[v]->tcp_timeout,
+				    next[v]->udp_timeout)) {
+			log_warnx("vip '%s': cannot write its flow timeouts; new flows keep tcp %us, udp %us until the next reload",
+				  next[v]->name, old->tcp_timeout, old->udp_timeout);
+			next[v]->tcp_timeout = old->tcp_timeout; /* retried by the next reload */
+			next[v]->udp_timeout = old->udp_timeout;
+		}
 
 		for (int j = 0; old && j < old->nb; j++) {
 			struct eng_backend *ob = &old->b[j];
@@ -858,6 +887,48 @@ fail:
 	return r;
 }
 
+/*
+ * lc: rewrite each lc backend's active-flow count from the flow table. The
+ * program keeps the counts between recounts (up at a flow's start, down at
+ * its FIN or RST); this forgets flows that idled out or vanished without a
+ * FIN, and corrects the few that raced with the count.
+ */
+static void lc_recount(struct engine *e)
+{
+	int64_t *counts = NULL;
+	bool any = false;
+
+	for (int v = 0; v < DSRLB_MAX_VIPS && !any; v++)
+		any = e->vips[v] && e->vips[v]->sched == SCHED_LC;
+	if (!any)
+		return;
+	counts = malloc(sizeof(*counts) * DSRLB_MAX_BACKENDS);
+	if (!counts || dp_conns_count(e->dp, counts)) {
+		log_warnx("lc: cannot count the active flows in the flow table; the counts stay as they are");
+		free(counts);
+		return;
+	}
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *vp = e->vips[v];
+
+		for (int j = 0; vp && vp->sched == SCHED_LC && j < vp->nb; j++)
+			if (vp->b[j].state != BACKEND_OFF)
+				dp_conns_set(e->dp, vp->b[j].id, counts[vp->b[j].id]);
+	}
+	free(counts);
+}
+
+void engine_tick(struct engine *e)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec >= e->next_recount) {
+		lc_recount(e);
+		e->next_recount = now.tv_sec + LC_RECOUNT_S;
+	}
+}
+
 void engine_print_stats(struct engine *e, const char *when)
 {
 	static const char *const rnames[] = DSRLB_REASON_NAMES;
@@ -876,12 +947,18 @@ void engine_print_stats(struct engine *e, const char *when)
 				       (unsigned long long)c.packets, (unsigned long long)c.bytes);
 		for (int j = 0; j < vp->nb && off < sizeof(line); j++) {
 			struct dsrlb_counter bc = {};
+			int64_t active = 0;
 
-			if (vp->b[j].state != BACKEND_OFF)
+			if (vp->b[j].state != BACKEND_OFF) {
 				dp_counter_sum(e->dp, DP_BACKEND_STATS, vp->b[j].id, &bc);
+				dp_conns_get(e->dp, vp->b[j].id, &active);
+			}
 			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
 						addr_str(&vp->b[j].addr, a, sizeof(a)),
 						(unsigned long long)bc.packets);
+			if (vp->sched == SCHED_LC && off < sizeof(line))
+				off += (size_t)snprintf(line + off, sizeof(line) - off, " (%lld active)",
+							(long long)active);
 		}
 		log_info("%s", line);
 	}

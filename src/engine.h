@@ -27,6 +27,9 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 /* Apply a new model to a running engine (a reload). On error nothing changed. */
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen);
 
+/* Periodic work (lc's recount); call it often (every 100 ms or so). */
+void engine_tick(struct engine *e);
+
 /* Print one line per VIP (and reasons) at log level info. */
 void engine_print_stats(struct engine *e, const char *when);
 

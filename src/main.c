@@ -139,6 +139,7 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		engine_tick(e);
 		if (reload_signal && path) {
 			struct cfg nc;
 			char *errors = NULL;

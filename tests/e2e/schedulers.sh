@@ -80,5 +80,34 @@ check "sh: different clients spread over the backends ($kinds of 3 used by $spre
 # Backend access logs see each client's own address.
 check "sh: backends saw the extra client addresses themselves" \
 	bash -c "cat '$PG_DIR'/http-b*-v4.log | grep -q '^198.19.0.2[1-9] \\|^198.19.0.3[0-6] '"
+# lc: five idle connections held open land 2/2/1; every new short connection
+# then goes to the backend that holds one, until the held ones close.
+config lc | pg_reload "$CONF"
+check "the switch from sh to lc is applied by a reload" test $? -eq 0
+pg_spawn client "$PG_DIR/hold.log" python3 -u "$ROOT/tests/lib/tcp_hold.py" "$VIP4" 8000 5 60
+HOLD_PID=$PG_LAST_PID
+for _ in $(seq 1 50); do grep -q held "$PG_DIR/hold.log" && break; sleep 0.1; done
+open_on() { pg_in "$1" ss -tnH state established "( sport = :8000 )" | grep -c .; }
+o1=$(open_on b1) o2=$(open_on b2) o3=$(open_on b3)
+sorted=$(printf '%s\n' "$o1" "$o2" "$o3" | sort -n | tr '\n' ' ')
+check "lc: 5 held connections spread 2/2/1 ($o1/$o2/$o3 open)" test "$sorted" = "1 2 2 "
+least=backend-01
+[ "$o2" -eq 1 ] && least=backend-02
+[ "$o3" -eq 1 ] && least=backend-03
+out=$(fetch 12)
+c=$(count "$least" "$out")
+check "lc: 12 new connections all go to $least, the one holding fewer open ($c of 12)" test "$c" -eq 12
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+for _ in $(seq 1 50); do
+	[ $(($(open_on b1) + $(open_on b2) + $(open_on b3))) -eq 0 ] && break
+	sleep 0.1
+done
+out=$(fetch 30)
+kinds=$(sort -u <<<"$out" | grep -c backend)
+check "lc: once they close, new connections spread again ($kinds of 3 backends used by 30)" \
+	test "$kinds" -ge 2
 pg_stop_lb
+check "lc: its counters name every backend with its active flows" \
+	grep -q "active)" "$PG_DIR/dsrlb.log"
 tap_done

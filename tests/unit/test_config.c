@@ -58,6 +58,21 @@ int main(void)
 		cfg_free(&c);
 	free(errors);
 
+	n = cfg_load_string("t.yaml",
+			    HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: lc\n"
+				 "    tcp_timeout: 900\n    udp_timeout: 5\n    backends: [198.18.178.11]\n",
+			    &c, &errors);
+	CHECK(n == 0 && c.vips[0].sched == SCHED_LC && c.vips[0].tcp_timeout == 900 &&
+		      c.vips[0].udp_timeout == 5 && c.tcp_timeout == 300,
+	      "a VIP with scheduler lc and its own timeouts (tcp 900, udp 5; the default stays 300)");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+	bad("lc without a flow table",
+	    "interface: eth0\nflow_table:\n  size: 0\nvips:\n  - name: w\n    address: 198.18.178.15\n    scheduler: lc\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:5: vip 'w': scheduler lc decides when a flow starts and needs the flow table");
+	bad("VIP timeout 0", HEAD "  - name: w\n    address: 198.18.178.15\n    tcp_timeout: 0\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:18: tcp_timeout");
 	bad("duplicate VIP", HEAD WEB "  - name: web2\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    backends: [198.18.178.12]\n",
 	    "t.yaml:7:5: vip 'web2' duplicates vip 'web' (line 3)");
 	bad("duplicate name", HEAD WEB "  - name: web\n    address: 198.18.178.16\n    backends: [198.18.178.12]\n",
