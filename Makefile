@@ -23,7 +23,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/log.c src/maglev.c \
+LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/log.c src/maglev.c \
              src/neigh.c src/vipindex.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
@@ -53,7 +53,11 @@ $(BUILD)/dsrlb.skel.h: $(BUILD)/dsrlb.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name dsrlb_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(wildcard src/*.h common/*.h)
+$(BUILD)/hc.skel.h: $(BUILD)/hc.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name hc_bpf > $@
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(wildcard src/*.h common/*.h)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

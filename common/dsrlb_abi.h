@@ -226,6 +226,20 @@ struct dsrlb_ctl_key {
 	__u8 addr[16];
 };
 
+/*
+ * Health probes: a socket mark of DSRLB_HC_MARK_BASE | backend id makes the
+ * tc program on lo send the packet to that backend's MAC (bpf/hc.bpf.c).
+ */
+#define DSRLB_HC_MARK_BASE 0x44530000u /* "DS" */
+#define DSRLB_HC_MARK_ID 0xffffu
+
+/* The steering program's read-only settings. */
+struct hc_knobs {
+	__u32 ifindex; /* where probes leave */
+	__u8 ifmac[6];
+	__u16 pad;
+};
+
 /* Flow hash -> ring slot without a division: the high half of hash * size. */
 #define DSRLB_SLOT(hash, size) ((__u32)(((__u64)(hash) * (size)) >> 32))
 

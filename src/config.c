@@ -80,6 +80,44 @@ const char *cfg_state_name(enum cfg_backend_state s)
 	return s == BACKEND_UP ? "up" : s == BACKEND_DRAIN ? "drain" : "off";
 }
 
+const char *cfg_check_name(enum cfg_check_type t)
+{
+	return t == CHECK_TCP ? "tcp" : t == CHECK_HTTP ? "http" : t == CHECK_UDP ? "udp" : "none";
+}
+
+int cfg_copy(struct cfg *dst, const struct cfg *src)
+{
+	*dst = *src;
+	dst->vips = calloc(src->nv ? (size_t)src->nv : 1, sizeof(*dst->vips));
+	if (!dst->vips)
+		return -ENOMEM;
+	for (int i = 0; i < src->nv; i++) {
+		dst->vips[i] = src->vips[i];
+		dst->vips[i].b = calloc(src->vips[i].nb ? (size_t)src->vips[i].nb : 1,
+					sizeof(*dst->vips[i].b));
+		if (!dst->vips[i].b) {
+			dst->nv = i;
+			cfg_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->vips[i].b, src->vips[i].b, sizeof(*src->vips[i].b) * (size_t)src->vips[i].nb);
+	}
+	return 0;
+}
+
+static void check_init(struct cfg_check *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = CHECK_NONE;
+	strcpy(c->path, "/");
+	c->expect_status = 200;
+	strcpy(c->payload, "dsrlb health check");
+	c->interval_ms = 2000;
+	c->timeout_ms = 1000;
+	c->rise = 2;
+	c->fall = 3;
+}
+
 const char *cfg_sched_name(enum cfg_sched s)
 {
 	static const char *const names[] = { [SCHED_MAGLEV] = "maglev", [SCHED_RR] = "rr",
@@ -143,6 +181,112 @@ static void unknown_key(struct walk *w, yaml_node_t *k, const char *where, const
 	       scalar(k) ? scalar(k) : "?", where, known);
 }
 
+/* Seconds, decimals allowed ("0.5"), into milliseconds within [min_ms, max_ms]. */
+static bool want_seconds(struct walk *w, yaml_node_t *n, const char *what, uint32_t min_ms,
+			 uint32_t max_ms, uint32_t *out)
+{
+	const char *s;
+	char *end;
+	double d;
+
+	if (!want_scalar(w, n, what, &s))
+		return false;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || !*s || *end || d * 1000 < min_ms || d * 1000 > max_ms) {
+		err_at(w->e, LINE(n), COL(n), "%s '%s' must be seconds from %g to %g", what, s,
+		       min_ms / 1000.0, max_ms / 1000.0);
+		return false;
+	}
+	*out = (uint32_t)(d * 1000 + 0.5);
+	return true;
+}
+
+static void want_text(struct walk *w, yaml_node_t *n, const char *what, char *out, size_t size)
+{
+	const char *s;
+
+	if (!want_scalar(w, n, what, &s))
+		return;
+	if (strlen(s) >= size)
+		err_at(w->e, LINE(n), COL(n), "%s is longer than %zu characters", what, size - 1);
+	else
+		strcpy(out, s);
+}
+
+#define CHECK_KEYS "type, port, target, path, expect_status, payload, expect, interval, timeout, rise, fall"
+
+/* health_check: a mapping over c (which holds the defaults, or the VIP's). */
+static void parse_check(struct walk *w, yaml_node_t *n, struct cfg_check *c)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		err_at(w->e, LINE(n), COL(n), "health_check is a mapping (" CHECK_KEYS ")");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k), *s;
+		unsigned long u;
+
+		if (!key) {
+			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
+		} else if (!strcmp(key, "type")) {
+			if (!want_scalar(w, val, "type", &s))
+				continue;
+			if (!strcmp(s, "tcp"))
+				c->type = CHECK_TCP;
+			else if (!strcmp(s, "http"))
+				c->type = CHECK_HTTP;
+			else if (!strcmp(s, "udp"))
+				c->type = CHECK_UDP;
+			else if (!strcmp(s, "none"))
+				c->type = CHECK_NONE;
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "unknown health_check type '%s' (tcp, http, udp or none)", s);
+		} else if (!strcmp(key, "port")) {
+			if (want_uint(w, val, "health_check port", 1, 65535, &u))
+				c->port = (uint16_t)u;
+		} else if (!strcmp(key, "target")) {
+			if (!want_scalar(w, val, "target", &s))
+				continue;
+			if (!strcmp(s, "vip"))
+				c->real = false;
+			else if (!strcmp(s, "real"))
+				c->real = true;
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "unknown health_check target '%s' (vip: VIP:port at the backend's MAC; real: the backend's own address)",
+				       s);
+		} else if (!strcmp(key, "path")) {
+			want_text(w, val, "path", c->path, sizeof(c->path));
+			if (c->path[0] != '/' || strpbrk(c->path, " \r\n"))
+				err_at(w->e, LINE(val), COL(val),
+				       "path '%s' must start with '/' and hold no spaces", c->path);
+		} else if (!strcmp(key, "expect_status")) {
+			if (want_uint(w, val, "expect_status", 100, 599, &u))
+				c->expect_status = (int)u;
+		} else if (!strcmp(key, "payload")) {
+			want_text(w, val, "payload", c->payload, sizeof(c->payload));
+		} else if (!strcmp(key, "expect")) {
+			want_text(w, val, "expect", c->expect, sizeof(c->expect));
+		} else if (!strcmp(key, "interval")) {
+			want_seconds(w, val, "interval", 50, 3600000, &c->interval_ms);
+		} else if (!strcmp(key, "timeout")) {
+			want_seconds(w, val, "timeout", 10, 60000, &c->timeout_ms);
+		} else if (!strcmp(key, "rise")) {
+			if (want_uint(w, val, "rise", 1, 100, &u))
+				c->rise = (uint32_t)u;
+		} else if (!strcmp(key, "fall")) {
+			if (want_uint(w, val, "fall", 1, 100, &u))
+				c->fall = (uint32_t)u;
+		} else {
+			unknown_key(w, k, "health_check", CHECK_KEYS);
+		}
+	}
+}
+
 static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *v,
 			  struct cfg_backend *b)
 {
@@ -151,7 +295,9 @@ static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *
 	memset(b, 0, sizeof(*b));
 	b->weight = 1;
 	b->state = BACKEND_UP;
+	b->check = v->check;
 	b->line = LINE(n);
+	b->col = COL(n);
 	if (n->type == YAML_SCALAR_NODE) { /* shorthand: just the address */
 		s = scalar(n);
 		if (addr_parse(s, &b->addr))
@@ -194,8 +340,10 @@ static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *
 			else
 				err_at(w->e, LINE(val), COL(val),
 				       "unknown backend state '%s' (up, drain or off)", s);
+		} else if (!strcmp(key, "health_check")) {
+			parse_check(w, val, &b->check);
 		} else {
-			unknown_key(w, k, "a backend", "address, weight, state");
+			unknown_key(w, k, "a backend", "address, weight, state, health_check");
 		}
 	}
 	if (!have_addr) {
@@ -220,6 +368,8 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 
 	memset(v, 0, sizeof(*v));
 	v->line = LINE(n);
+	check_init(&v->check);
+	v->hold_down_ms = 5000;
 	v->col = COL(n);
 	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
 	v->sched = SCHED_MAGLEV;
@@ -288,11 +438,23 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 		} else if (!strcmp(key, "udp_timeout")) {
 			if (want_uint(w, val, "udp_timeout", 1, 86400, &u))
 				v->udp_timeout = (uint32_t)u;
+		} else if (!strcmp(key, "health_check")) {
+			parse_check(w, val, &v->check);
+		} else if (!strcmp(key, "hold_down")) {
+			want_seconds(w, val, "hold_down", 0, 3600000, &v->hold_down_ms);
+		} else if (!strcmp(key, "all_down")) {
+			if (!want_scalar(w, val, "all_down", &s))
+				continue;
+			if (!strcmp(s, "keep") || !strcmp(s, "drop"))
+				v->all_down_drop = !strcmp(s, "drop");
+			else
+				err_at(w->e, LINE(val), COL(val),
+				       "all_down '%s' must be keep (the last backend stays) or drop", s);
 		} else if (!strcmp(key, "backends")) {
 			backends = val;
 		} else {
 			unknown_key(w, k, "a vip",
-				    "name, address, port, protocol, scheduler, tcp_timeout, udp_timeout, backends");
+				    "name, address, port, protocol, scheduler, tcp_timeout, udp_timeout, health_check, hold_down, all_down, backends");
 		}
 	}
 	if (!v->name[0])
@@ -543,6 +705,22 @@ static void validate(const struct cfg *c, struct errs *ep)
 				err_at(e, v->line, v->col,
 				       "vip '%s': wrr weights reduce to a sequence of %llu, more than table_size %u; use smaller weights",
 				       v->name, (unsigned long long)sum, c->table_size);
+		}
+		for (int j = 0; j < v->nb; j++) {
+			const struct cfg_check *k = &v->b[j].check;
+			unsigned need = k->type == CHECK_UDP ? VIP_PROTO_UDP : VIP_PROTO_TCP;
+
+			if (k->type == CHECK_NONE)
+				continue;
+			if (!k->port && !v->spec.port)
+				err_at(e, v->b[j].line, v->b[j].col,
+				       "vip '%s': a %s health check needs health_check.port (the VIP serves every port)",
+				       v->name, cfg_check_name(k->type));
+			if (!(v->spec.protos & need))
+				err_at(e, v->b[j].line, v->b[j].col,
+				       "vip '%s' does not serve %s, so a %s health check cannot reach it",
+				       v->name, need == VIP_PROTO_UDP ? "udp" : "tcp",
+				       cfg_check_name(k->type));
 		}
 		if (v->nb > (int)c->table_size)
 			err_at(e, v->line, v->col, "vip '%s' has %d backends, more than table_size %u",

@@ -24,11 +24,27 @@ enum cfg_backend_state {
 	BACKEND_OFF,   /* takes nothing */
 };
 
+enum cfg_check_type { CHECK_NONE, CHECK_TCP, CHECK_HTTP, CHECK_UDP };
+
+/* A health check (a VIP's; a backend may override any key of it). */
+struct cfg_check {
+	enum cfg_check_type type;
+	uint16_t port;             /* 0: the VIP's port */
+	bool real;                 /* probe the backend's own address, not VIP:port at its MAC */
+	char path[128];            /* http: GET this */
+	int expect_status;         /* http: this status passes */
+	char payload[128];         /* udp: send this */
+	char expect[128];          /* udp: the reply must contain this ("" = any reply) */
+	uint32_t interval_ms, timeout_ms;
+	uint32_t rise, fall;       /* passes to come back, failures to go down */
+};
+
 struct cfg_backend {
 	struct dsrlb_addr addr;
 	uint32_t weight; /* 0 behaves as drain */
 	enum cfg_backend_state state;
-	int line;
+	struct cfg_check check;
+	int line, col;
 };
 
 struct cfg_vip {
@@ -36,6 +52,9 @@ struct cfg_vip {
 	struct vip_spec spec;
 	enum cfg_sched sched;
 	uint32_t tcp_timeout, udp_timeout; /* seconds; 0 = flow_table's */
+	struct cfg_check check;
+	uint32_t hold_down_ms; /* a backend's health changes the table at most once per */
+	bool all_down_drop;    /* every backend down: drop (true) or keep the last (false) */
 	struct cfg_backend *b;
 	int nb;
 	int line, col;
@@ -74,5 +93,9 @@ int cfg_validate(const struct cfg *c, const char *name, char **errors);
 
 const char *cfg_state_name(enum cfg_backend_state s);
 const char *cfg_sched_name(enum cfg_sched s);
+const char *cfg_check_name(enum cfg_check_type t);
+
+/* A deep copy (dst is overwritten). 0 or -ENOMEM. */
+int cfg_copy(struct cfg *dst, const struct cfg *src);
 
 #endif

@@ -224,6 +224,11 @@ void dp_close(struct dp *dp)
 	free(dp);
 }
 
+int dp_backends_fd(const struct dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.backends);
+}
+
 int dp_prog_fd(const struct dp *dp)
 {
 	return bpf_program__fd(dp->skel->progs.dsrlb_xdp);

@@ -46,6 +46,8 @@ bool dp_adopted(const struct dp *dp);
 int dp_pinned_meta(const char *pin_dir, struct dsrlb_meta *m);
 void dp_close(struct dp *dp);
 int dp_prog_fd(const struct dp *dp);
+/* The backends map (the health-check steering program shares it). */
+int dp_backends_fd(const struct dp *dp);
 
 /* Remove every pin under dir and dir itself. */
 void dp_unpin_dir(const char *dir);

@@ -3,6 +3,7 @@
 #include <ifaddrs.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "maglev.h"
 #include "neigh.h"
+#include "health.h"
 
 #define BPFFS "/sys/fs/bpf"
 /* Never a real backend: a ring full of it drops (no_backend), never sends. */
@@ -26,8 +28,11 @@
 struct eng_backend {
 	struct dsrlb_addr addr;
 	uint32_t id;
-	uint32_t weight; /* as in the table: 0 for drain and off */
+	uint32_t weight;     /* as in the table: 0 for drain, off, and out */
+	uint32_t cfg_weight; /* as configured: 0 for drain and off */
 	enum cfg_backend_state state;
+	struct cfg_check check;
+	bool out; /* taken out of new-flow scheduling: health check or neighbour failed */
 };
 
 struct eng_vip {
@@ -35,6 +40,8 @@ struct eng_vip {
 	struct vip_spec spec;
 	enum cfg_sched sched;
 	uint32_t tcp_timeout, udp_timeout; /* as written to vip_info; 0 = not yet */
+	uint32_t hold_down_ms;
+	bool all_down_drop;
 	struct eng_backend *b;
 	int nb;
 };
@@ -43,6 +50,7 @@ struct neigh_cache {
 	struct dsrlb_addr addr;
 	uint8_t mac[6];
 	bool created;
+	bool failed; /* the kernel gave up resolving it: out of scheduling */
 };
 
 struct engine {
@@ -59,7 +67,19 @@ struct engine {
 	int nneigh, capneigh;
 	uint32_t *ring;
 	time_t next_recount; /* CLOCK_MONOTONIC seconds */
+	struct cfg cur;      /* the model applied last (health changes re-apply it) */
+	bool have_cur, need_apply;
+	struct health *health;
+	struct neigh_watch *nw;
+	uint64_t next_nprobe; /* ms: the next ARP/NDP round for backends */
+	uint64_t retry_apply; /* ms: a failed re-apply is retried from then */
+	struct dsrlb_addr src4, src6; /* ours on the interface, not a VIP */
+	struct pollfd *pfd;
+	int npfd;
 };
+
+/* How often every backend's MAC is asked for (a changed MAC is seen within). */
+#define NPROBE_MS 1000
 
 /* How often lc's counts are rewritten from the flow table. */
 #define LC_RECOUNT_S 5
@@ -450,6 +470,132 @@ static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
 	e->bid_used[id] = 1;
 }
 
+/*
+ * Our own address of each family on the interface to probe and ask from: not
+ * a VIP (a backend answers a VIP to itself) and not link-local.
+ */
+static void pick_sources(struct engine *e, const struct cfg *c)
+{
+	struct ifaddrs *ifa, *i;
+
+	memset(&e->src4, 0, sizeof(e->src4));
+	memset(&e->src6, 0, sizeof(e->src6));
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct dsrlb_addr a = {};
+		bool vip = false;
+
+		if (!i->ifa_addr || strcmp(i->ifa_name, e->base.iface))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			a.family = DSRLB_AF_INET;
+			memcpy(a.bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			a.family = DSRLB_AF_INET6;
+			memcpy(a.bytes, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			if (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80)
+				continue; /* link-local */
+		} else {
+			continue;
+		}
+		for (int v = 0; v < c->nv && !vip; v++)
+			vip = !addr_cmp(&c->vips[v].spec.addr, &a);
+		if (vip)
+			continue;
+		if (a.family == DSRLB_AF_INET && !e->src4.family)
+			e->src4 = a;
+		if (a.family == DSRLB_AF_INET6 && !e->src6.family)
+			e->src6 = a;
+	}
+	freeifaddrs(ifa);
+}
+
+/* The health checks of these VIPs (by id) from now on. */
+static int sync_health(struct engine *e, struct eng_vip *const *vips, char *err, size_t errlen)
+{
+	struct hc_target *t = NULL;
+	int n = 0, cap = 0, r;
+
+	if (!e->health)
+		return 0;
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		for (int j = 0; vips[v] && j < vips[v]->nb; j++) {
+			const struct eng_backend *b = &vips[v]->b[j];
+
+			if (b->check.type == CHECK_NONE || b->state == BACKEND_OFF)
+				continue;
+			if (n == cap) {
+				void *p = realloc(t, sizeof(*t) * (size_t)(cap = cap ? cap * 2 : 16));
+
+				if (!p) {
+					free(t);
+					return -ENOMEM;
+				}
+				t = p;
+			}
+			t[n++] = (struct hc_target){
+				.vip_name = vips[v]->name, .spec = vips[v]->spec, .backend = b->addr,
+				.bid = b->id, .check = b->check, .hold_down_ms = vips[v]->hold_down_ms,
+				.src = b->addr.family == DSRLB_AF_INET ? e->src4 : e->src6,
+			};
+		}
+	}
+	r = health_sync(e->health, t, n, err, errlen);
+	free(t);
+	return r;
+}
+
+/*
+ * Health and neighbours: a backend that fails its check (after hold-down) or
+ * whose neighbour entry failed takes no new flows. If that leaves a VIP with
+ * none, all_down decides: keep the last one to fail, or drop.
+ */
+static void overlay(struct engine *e, struct eng_vip *const *vips)
+{
+	char a[ADDR_STRLEN];
+
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct eng_vip *vp = vips[v];
+		int eligible = 0, wanted = 0, keep = -1;
+		uint64_t latest = 0;
+
+		for (int j = 0; vp && j < vp->nb; j++) {
+			struct eng_backend *b = &vp->b[j];
+			struct neigh_cache *n = neigh_find(e, &b->addr);
+			uint64_t since = 0;
+			bool nfail = n && n->failed;
+			bool hup = health_up(e->health, &vp->spec, &b->addr, &since);
+
+			b->out = false;
+			if (!b->cfg_weight)
+				continue;
+			wanted++;
+			if (!nfail && hup) {
+				eligible++;
+				continue;
+			}
+			b->weight = 0;
+			b->out = true;
+			if (!nfail && (keep < 0 || since >= latest)) {
+				latest = since;
+				keep = j;
+			}
+		}
+		if (!vp || eligible || !wanted)
+			continue;
+		if (keep >= 0 && !vp->all_down_drop) {
+			vp->b[keep].weight = vp->b[keep].cfg_weight;
+			vp->b[keep].out = false;
+			log_errx("vip '%s': EVERY backend is down; keeping %s, the last to fail, in the table (all_down: keep)",
+				 vp->name, addr_str(&vp->b[keep].addr, a, sizeof(a)));
+		} else {
+			log_errx("vip '%s': EVERY backend is down; its new flows are dropped (%s)", vp->name,
+				 vp->all_down_drop ? "all_down: drop" : "no backend has a MAC");
+		}
+	}
+}
+
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen)
 {
 	struct eng_vip *next[DSRLB_MAX_VIPS] = {};
@@ -500,6 +646,8 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		strcpy(nv->name, cv->name);
 		nv->spec = cv->spec;
 		nv->sched = cv->sched;
+		nv->hold_down_ms = cv->hold_down_ms;
+		nv->all_down_drop = cv->all_down_drop;
 		nv->tcp_timeout = cv->tcp_timeout ? cv->tcp_timeout : c->tcp_timeout;
 		nv->udp_timeout = cv->udp_timeout ? cv->udp_timeout : c->udp_timeout;
 		for (int j = 0; j < cv->nb; j++) {
@@ -508,7 +656,9 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 
 			nb->addr = cv->b[j].addr;
 			nb->state = cv->b[j].state;
-			nb->weight = cv->b[j].state == BACKEND_UP ? cv->b[j].weight : 0;
+			nb->cfg_weight = cv->b[j].state == BACKEND_UP ? cv->b[j].weight : 0;
+			nb->weight = nb->cfg_weight;
+			nb->check = cv->b[j].check;
 			for (int k = 0; old && k < old->nb && bid < 0; k++)
 				if (!addr_cmp(&old->b[k].addr, &nb->addr) && old->b[k].state != BACKEND_OFF)
 					bid = (int)old->b[k].id;
@@ -531,6 +681,13 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		}
 		next[id] = nv;
 	}
+
+	/* Health checks for the new set, then what they and the neighbours allow. */
+	pick_sources(e, c);
+	r = sync_health(e, next, err, errlen);
+	if (r)
+		goto undo;
+	overlay(e, next);
 
 	/*
 	 * The new VIP index, staged and placed before anything is written: the
@@ -657,10 +814,14 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 			if (!ob)
 				log_info("vip '%s': backend %s added (%s, weight %u)", next[v]->name, a,
 					 cfg_state_name(nb->state), nb->weight);
-			else if (ob->state != nb->state || ob->weight != nb->weight)
+			else if (ob->state != nb->state || ob->cfg_weight != nb->cfg_weight)
 				log_info("vip '%s': backend %s %s weight %u -> %s weight %u",
-					 next[v]->name, a, cfg_state_name(ob->state), ob->weight,
-					 cfg_state_name(nb->state), nb->weight);
+					 next[v]->name, a, cfg_state_name(ob->state), ob->cfg_weight,
+					 cfg_state_name(nb->state), nb->cfg_weight);
+			if (ob && ob->out != nb->out)
+				log_warnx("vip '%s': backend %s %s", next[v]->name, a,
+					  nb->out ? "taken out of new-flow scheduling (established flows stay)" :
+						    "takes new flows again");
 		}
 		for (int j = 0; old && next[v] && j < old->nb; j++) {
 			bool found = false;
@@ -679,6 +840,16 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 			e->bid_used[i] = 1;
 	if (e->pinned)
 		ids_sync(e);
+	if (c != &e->cur) {
+		struct cfg copy;
+
+		if (!cfg_copy(&copy, c)) {
+			if (e->have_cur)
+				cfg_free(&e->cur);
+			e->cur = copy;
+			e->have_cur = true;
+		}
+	}
 	return 0;
 
 undo:
@@ -703,6 +874,11 @@ undo:
 	}
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
 		vip_free(next[v]);
+	{
+		char ignored[256];
+
+		sync_health(e, e->vips, ignored, sizeof(ignored)); /* the checks of what stays */
+	}
 	return r;
 }
 
@@ -814,6 +990,16 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 		goto fail;
 	}
 	e->pinned = true;
+	r = health_open(&e->health, c->iface, dp_backends_fd(e->dp));
+	if (r) {
+		snprintf(err, errlen, "cannot set up health checks on %s: %s", c->iface, strerror(-r));
+		goto fail;
+	}
+	r = neigh_watch_open(&e->nw);
+	if (r) {
+		snprintf(err, errlen, "cannot follow the neighbour table (rtnetlink): %s", strerror(-r));
+		goto fail;
+	}
 	if (dp_adopted(e->dp)) {
 		int nv = 0, nb = 0;
 
@@ -916,6 +1102,96 @@ static void lc_recount(struct engine *e)
 				dp_conns_set(e->dp, vp->b[j].id, counts[vp->b[j].id]);
 	}
 	free(counts);
+}
+
+/* A neighbour table event: follow a backend's MAC, or take it out while it fails. */
+static void on_neigh(const struct neigh_event *ev, void *data)
+{
+	struct engine *e = data;
+	struct neigh_cache *n = ev->ifindex == e->ifindex ? neigh_find(e, &ev->addr) : NULL;
+	char a[ADDR_STRLEN], m1[18], m2[18];
+
+	if (!n)
+		return;
+	addr_str(&ev->addr, a, sizeof(a));
+	if (ev->has_mac) {
+		if (n->failed) {
+			n->failed = false;
+			e->need_apply = true;
+			log_info("backend %s resolves again (%s)", a, mac_str(ev->mac, m1, sizeof(m1)));
+		}
+		if (!memcmp(n->mac, ev->mac, 6))
+			return;
+		log_warnx("backend %s moved from MAC %s to %s; following it", a,
+			  mac_str(n->mac, m1, sizeof(m1)), mac_str(ev->mac, m2, sizeof(m2)));
+		memcpy(n->mac, ev->mac, 6);
+		for (int v = 0; v < DSRLB_MAX_VIPS; v++)
+			for (int j = 0; e->vips[v] && j < e->vips[v]->nb; j++) {
+				struct eng_backend *b = &e->vips[v]->b[j];
+
+				if (b->state != BACKEND_OFF && !addr_cmp(&b->addr, &ev->addr) &&
+				    dp_backend_set(e->dp, b->id, ev->mac, false))
+					log_errx("backend %s: cannot write its new MAC", a);
+			}
+	} else if (ev->failed && !n->failed) {
+		n->failed = true;
+		e->need_apply = true;
+		log_warnx("backend %s: no answer to ARP/NDP on %s (neighbour entry failed); it takes no new flows until it answers",
+			  a, e->base.iface);
+	} else if (ev->deleted) {
+		/* someone flushed it: ask for a managed entry again; the MAC stays meanwhile */
+		neigh_request(e->ifindex, &ev->addr);
+	}
+}
+
+int engine_wait(struct engine *e, int max_ms)
+{
+	int n = 0, hn, cap = 1 + 4096, t, r;
+	uint64_t now = health_now_ms();
+	char err[512];
+
+	if (!e->pfd) {
+		e->pfd = calloc((size_t)cap, sizeof(*e->pfd));
+		if (!e->pfd)
+			return -ENOMEM;
+	}
+	e->pfd[n].fd = neigh_watch_fd(e->nw);
+	e->pfd[n].events = POLLIN;
+	e->pfd[n++].revents = 0;
+	hn = health_pollfds(e->health, e->pfd + n, cap - n);
+	t = health_timeout_ms(e->health, now);
+	if (t < 0 || t > max_ms)
+		t = max_ms;
+	if (e->next_nprobe > now && e->next_nprobe - now < (uint64_t)t)
+		t = (int)(e->next_nprobe - now);
+	r = poll(e->pfd, (nfds_t)(n + hn), t);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	if (r > 0 && e->pfd[0].revents && neigh_watch_read(e->nw, on_neigh, e) == -ENOBUFS)
+		log_warnx("neighbour events were lost (ENOBUFS); the next ARP/NDP round catches up");
+	now = health_now_ms();
+	if (health_run(e->health, now, e->pfd + n, r > 0 ? hn : 0))
+		e->need_apply = true;
+	if (now >= e->next_nprobe) {
+		for (int i = 0; i < e->nneigh; i++) {
+			const struct dsrlb_addr *src =
+				e->neigh[i].addr.family == DSRLB_AF_INET ? &e->src4 : &e->src6;
+
+			if (src->family || e->neigh[i].addr.family == DSRLB_AF_INET6)
+				neigh_probe(e->ifindex, e->ifmac, src, &e->neigh[i].addr);
+		}
+		e->next_nprobe = now + NPROBE_MS;
+	}
+	if (e->need_apply && e->have_cur && now >= e->retry_apply) {
+		e->need_apply = false;
+		if (engine_apply(e, &e->cur, err, sizeof(err))) {
+			log_errx("cannot apply the health/neighbour change: %s (retrying in 1 s)", err);
+			e->need_apply = true;
+			e->retry_apply = now + 1000;
+		}
+	}
+	engine_tick(e);
+	return 0;
 }
 
 void engine_tick(struct engine *e)
@@ -1042,6 +1318,11 @@ int engine_stop(struct engine *e, bool detach)
 	if (e->pinned)
 		dp_unpin_dir(e->pindir);
 out:
+	health_close(e->health);
+	neigh_watch_close(e->nw);
+	if (e->have_cur)
+		cfg_free(&e->cur);
+	free(e->pfd);
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
 		vip_free(e->vips[v]);
 	dp_close(e->dp);

@@ -136,10 +136,7 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 
 	next = time(NULL) + stats_interval;
 	while (!stop_signal) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		engine_tick(e);
+		engine_wait(e, 100);
 		if (reload_signal && path) {
 			struct cfg nc;
 			char *errors = NULL;

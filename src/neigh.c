@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -186,4 +191,150 @@ int neigh_resolve(int ifindex, const struct dsrlb_addr *a, int timeout_ms, uint8
 		nanosleep(&step, NULL);
 		waited += 50;
 	}
+}
+
+/* ---- following the table ------------------------------------------------ */
+
+struct neigh_watch {
+	struct mnl_socket *nl;
+};
+
+int neigh_watch_open(struct neigh_watch **out)
+{
+	struct neigh_watch *w = calloc(1, sizeof(*w));
+	int fl;
+
+	if (!w)
+		return -ENOMEM;
+	w->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!w->nl || mnl_socket_bind(w->nl, RTMGRP_NEIGH, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+
+		if (w->nl)
+			mnl_socket_close(w->nl);
+		free(w);
+		return r;
+	}
+	fl = fcntl(mnl_socket_get_fd(w->nl), F_GETFL);
+	fcntl(mnl_socket_get_fd(w->nl), F_SETFL, fl | O_NONBLOCK);
+	*out = w;
+	return 0;
+}
+
+int neigh_watch_fd(const struct neigh_watch *w)
+{
+	return mnl_socket_get_fd(w->nl);
+}
+
+void neigh_watch_close(struct neigh_watch *w)
+{
+	if (!w)
+		return;
+	mnl_socket_close(w->nl);
+	free(w);
+}
+
+struct watch_ctx {
+	neigh_event_cb cb;
+	void *data;
+};
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct watch_ctx *ctx = data;
+	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1] = {};
+	struct neigh_event ev = {};
+	static const uint8_t zero[6];
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
+		return MNL_CB_OK;
+	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ndm), parse_attr, tb);
+	if (!tb[NDA_DST])
+		return MNL_CB_OK;
+	ev.addr.family = ndm->ndm_family == AF_INET ? DSRLB_AF_INET : DSRLB_AF_INET6;
+	if (mnl_attr_get_payload_len(tb[NDA_DST]) != (uint16_t)alen_of(&ev.addr))
+		return MNL_CB_OK;
+	memcpy(ev.addr.bytes, mnl_attr_get_payload(tb[NDA_DST]), alen_of(&ev.addr));
+	ev.ifindex = ndm->ndm_ifindex;
+	ev.deleted = nlh->nlmsg_type == RTM_DELNEIGH;
+	ev.failed = !ev.deleted && (ndm->ndm_state & NUD_FAILED);
+	if (!ev.deleted && (ndm->ndm_state & USABLE_STATES) && tb[NDA_LLADDR] &&
+	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6) {
+		memcpy(ev.mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+		ev.has_mac = memcmp(ev.mac, zero, 6) != 0;
+	}
+	ctx->cb(&ev, ctx->data);
+	return MNL_CB_OK;
+}
+
+int neigh_watch_read(struct neigh_watch *w, neigh_event_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct watch_ctx ctx = { cb, data };
+	int n = 0;
+
+	for (;;) {
+		ssize_t k = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
+
+		if (k < 0)
+			return errno == EAGAIN ? n : -errno; /* ENOBUFS: events were lost */
+		mnl_cb_run(buf, k, 0, 0, event_cb, &ctx);
+		n++;
+	}
+}
+
+/*
+ * One ARP request (broadcast) or neighbour solicitation (solicited-node
+ * multicast) for a, from src. The answer goes to the kernel, which updates
+ * its entry; the watch sees that. A MAC that changed is found within one
+ * period, where the kernel's own probing would wait for the entry to go stale.
+ */
+int neigh_probe(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr *src,
+		const struct dsrlb_addr *a)
+{
+	int fd, r = 0;
+
+	if (a->family == DSRLB_AF_INET) {
+		struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+					   .sll_ifindex = ifindex, .sll_halen = 6 };
+		uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 }; /* Ethernet, IPv4, request */
+
+		memcpy(arp + 8, ifmac, 6);
+		memcpy(arp + 14, src->bytes, 4);
+		memcpy(arp + 24, a->bytes, 4);
+		memset(sll.sll_addr, 0xff, 6);
+		fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+		if (fd < 0)
+			return -errno;
+		if (sendto(fd, arp, sizeof(arp), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			r = -errno;
+		close(fd);
+		return r;
+	}
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex };
+	uint8_t ns[32] = { 135 }; /* type NS; the kernel fills the checksum */
+	int hops = 255;
+
+	(void)src;
+	memcpy(ns + 8, a->bytes, 16);
+	ns[24] = 1; /* source link-layer address option, 8 bytes */
+	ns[25] = 1;
+	memcpy(ns + 26, ifmac, 6);
+	/* ff02::1:ffXX:XXXX, the solicited-node group of a */
+	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
+
+	memcpy(dst.sin6_addr.s6_addr, snm, 13);
+	memcpy(dst.sin6_addr.s6_addr + 13, a->bytes + 13, 3);
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex));
+	if (sendto(fd, ns, sizeof(ns), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }

@@ -21,6 +21,7 @@ SUITES=(
 	"daemon|tests/e2e/daemon.sh"
 	"reload|tests/e2e/reload.sh"
 	"schedulers|tests/e2e/schedulers.sh"
+	"health|tests/e2e/health.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0

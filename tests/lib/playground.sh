@@ -55,6 +55,12 @@ pg_up() {
 	local n
 	for n in "${PG_NODES[@]}"; do
 		ip netns add "$(pg_ns "$n")" || return 1
+		# ip netns exec bind-mounts /etc/netns/NAME/* over /etc: no lookup leaves
+		# the namespace (python's http.server asks DNS for its own name).
+		mkdir -p "/etc/netns/$(pg_ns "$n")"
+		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+			>"/etc/netns/$(pg_ns "$n")/resolv.conf"
+		printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$(pg_ns "$n")/hosts" 
 		pg_in "$n" ip link set lo up
 		# DAD would hold the IPv6 addresses back for a second or two.
 		pg_sysctl "$n" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -188,15 +194,34 @@ pg_start_http() {
 		mkdir -p "$PG_DIR/www-$n"
 		echo "backend-0${n#b}" >"$PG_DIR/www-$n/whoami"
 		ln -f "$PG_DIR/big.bin" "$PG_DIR/www-$n/big.bin"
-		pg_spawn "$n" "$PG_DIR/http-$n-v4.log" python3 -u -m http.server "$port" \
-			--bind "$VIP4" --directory "$PG_DIR/www-$n"
-		pg_spawn "$n" "$PG_DIR/http-$n-v6.log" python3 -u -m http.server "$port" \
-			--bind "$VIP6" --directory "$PG_DIR/www-$n"
+		pg_http_start "$n" "$port" nowait || return 1
 	done
 	for n in b1 b2; do
 		pg_wait_listen "$n" tcp "$VIP4:$port" || return 1
 		pg_wait_listen "$n" tcp "[$VIP6]:$port" || return 1
 	done
+}
+
+# One backend's HTTP servers (v4 and v6, on the VIP), started or stopped alone.
+declare -A PG_HTTP_PIDS
+pg_http_start() { # pg_http_start NODE [PORT] [nowait]
+	local n=$1 port=${2:-8000}
+	pg_spawn "$n" "$PG_DIR/http-$n-v4.log" python3 -u -m http.server "$port" \
+		--bind "$VIP4" --directory "$PG_DIR/www-$n"
+	PG_HTTP_PIDS[$n]=$PG_LAST_PID
+	pg_spawn "$n" "$PG_DIR/http-$n-v6.log" python3 -u -m http.server "$port" \
+		--bind "$VIP6" --directory "$PG_DIR/www-$n"
+	PG_HTTP_PIDS[$n]="${PG_HTTP_PIDS[$n]} $PG_LAST_PID"
+	[ "${3:-}" = nowait ] && return 0
+	pg_wait_listen "$n" tcp "$VIP4:$port" && pg_wait_listen "$n" tcp "[$VIP6]:$port"
+}
+pg_http_stop() { # pg_http_stop NODE: ends the servers pg_http_start started there
+	local p
+	for p in ${PG_HTTP_PIDS[$1]:-}; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PG_HTTP_PIDS[$1]=
 }
 
 # A UDP echo service on each backend, bound to the VIP (v4 and v6).
@@ -271,6 +296,7 @@ pg_down() {
 	PG_PIDS=()
 	for n in "${PG_NODES[@]}"; do
 		ip netns del "$(pg_ns "$n")" 2>/dev/null
+		rm -rf "/etc/netns/$(pg_ns "$n")"
 	done
 	[ -n "${PG_KEEP_DIR:-}" ] || rm -rf "$PG_DIR"
 }
