@@ -110,6 +110,56 @@ check "probing backend-03's own address instead calls it healthy (what VIP-true 
 	grep -q "backend $B3_4 passes its health check again.*the backend's own address" "$LOG"
 config | pg_reload "$CONF"
 
+# The rest without health checks: drain and MAC changes on their own.
+plain() { # plain [STATE_B1] [STATE_B2]
+	cat <<EOF2
+interface: eth0
+vips:
+  - name: web
+    address: $VIP4
+    port: 8000
+    protocol: tcp
+    backends:
+      - {address: $B1_4, state: ${1:-up}}
+      - {address: $B2_4, state: ${2:-up}}
+EOF2
+}
+plain | pg_reload "$CONF"
+
+# 3. Drain: a long download on the drained backend completes; no new connection goes there.
+pg_spawn client "$PG_DIR/dl.log" curl -sf --limit-rate 1000k --local-port 40100 \
+	-o "$PG_DIR/dl.bin" "http://$VIP4:8000/big.bin"
+DL=$PG_LAST_PID
+sleep 0.5
+if [ "$(pg_in b1 ss -tnH state established "( dport = :40100 )" | grep -c .)" -ge 1 ]; then
+	drained=backend-01
+	plain drain up | pg_reload "$CONF"
+else
+	drained=backend-02
+	plain up drain | pg_reload "$CONF"
+fi
+out=$(for i in $(seq 1 20); do pg_in client curl -s --max-time 1 "http://$VIP4:8000/whoami" || echo FAIL; done)
+check "drain $drained: 0 of 20 new connections go there, none fail" \
+	bash -c "! grep -q 'FAIL\|$drained' <<<'$out'"
+wait "$DL"
+rc=$?
+check "the 4 MiB download from the drained $drained completes intact (curl $rc)" \
+	bash -c "[ $rc -eq 0 ] && cmp -s '$PG_DIR/dl.bin' '$PG_DIR/big.bin'"
+plain | pg_reload "$CONF"
+
+# 4. backend-02 changes its MAC: traffic to it resumes within 2 s.
+pg_in b2 ip link set eth0 address 02:dd:00:00:00:12
+t0=$(now_ms)
+for i in $(seq 1 60); do
+	echo "$(now_ms) $(pg_in client curl -s --max-time 0.3 "http://$VIP4:8000/whoami" || echo FAIL)"
+	sleep 0.05
+done >"$PG_DIR/mac.log"
+first=$(awk -v s="$t0" '$2 == "backend-02" {print $1 - s; exit}' "$PG_DIR/mac.log")
+late=$(awk -v s="$t0" '$1 > s + 2000 && $2 == "FAIL"' "$PG_DIR/mac.log" | wc -l)
+check "new MAC of backend-02: it answers again after ${first:-never} ms (at most 2000), and nothing fails after 2 s ($late)" \
+	test -n "$first" -a "${first:-9999}" -le 2000 -a "$late" -eq 0
+check "the daemon logged the move" grep -q "backend $B2_4 moved from MAC .* to 02:dd:00:00:00:12" "$LOG"
+
 pg_stop_lb
 filters=$(pg_in lb tc filter show dev lo egress)
 check "at exit the steering filter on lo is gone" bash -c "! grep -q dsrlb_hc <<<'$filters'"
