@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "config.h"
 #include "engine.h"
+#include "setup.h"
 #include "log.h"
 #include "maglev.h"
 
@@ -501,8 +502,94 @@ static int cmd_stop(int argc, char **argv)
 	return 0;
 }
 
+/* dsrlb backend setup: run on a backend (see src/setup.c). */
+static int cmd_backend(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "vip", required_argument, NULL, 'V' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "persist", no_argument, NULL, 'p' },
+		{ "undo", no_argument, NULL, 'u' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct dsrlb_addr vips[256];
+	struct setup_opts o = { .vips = vips };
+	int opt;
+
+	if (argc < 2 || strcmp(argv[1], "setup")) {
+		log_errx("usage: dsrlb backend setup --vip ADDR [--vip ADDR...] [--interface IFACE] [--persist] [--undo] [--root DIR]");
+		return 2;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "i:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'V':
+			if (o.nvips == 256) {
+				log_errx("at most 256 --vip");
+				return 2;
+			}
+			if (addr_parse(optarg, &vips[o.nvips])) {
+				log_errx("--vip '%s' is not an IPv4 or IPv6 address", optarg);
+				return 2;
+			}
+			o.nvips++;
+			break;
+		case 'i':
+			o.iface = optarg;
+			break;
+		case 'p':
+			o.persist = true;
+			break;
+		case 'u':
+			o.undo = true;
+			break;
+		case 'r':
+			if (optarg[0] != '/') {
+				log_errx("--root '%s' must be an absolute path", optarg);
+				return 2;
+			}
+			o.root = optarg;
+			break;
+		case 'h':
+			printf("Usage: dsrlb backend setup --vip ADDR [--vip ADDR...] [--interface IFACE] [--persist] [--root DIR]\n"
+			       "       dsrlb backend setup --undo [--root DIR]\n"
+			       "Run on a backend: put each VIP on lo and set arp_ignore=1, arp_announce=2\n"
+			       "(all and the LAN interface, by default the default route's), so the\n"
+			       "backend accepts the VIP's traffic but never answers ARP for it.\n"
+			       "  --persist   also write " "/etc/sysctl.d/99-dsr.conf and the unit dsrlb-vips.service\n"
+			       "              (enabled) that puts the VIPs back at boot\n"
+			       "  --undo      put back what setup changed (recorded in /var/lib/dsrlb/backend-setup.state)\n"
+			       "  --root DIR  read and write those files under DIR (tests, images)\n"
+			       "Running it again changes nothing more.\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try 'dsrlb backend setup --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_errx("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (!o.undo && !o.nvips) {
+		log_errx("say which VIPs: --vip ADDR (one per VIP)");
+		return 2;
+	}
+	if (o.undo && o.nvips) {
+		log_errx("--undo takes no --vip: it undoes everything setup recorded");
+		return 2;
+	}
+	return backend_setup(&o);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "backend"))
+		return cmd_backend(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "stop"))
 		return cmd_stop(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))

@@ -22,6 +22,7 @@ SUITES=(
 	"reload|tests/e2e/reload.sh"
 	"schedulers|tests/e2e/schedulers.sh"
 	"health|tests/e2e/health.sh"
+	"backend setup|tests/e2e/setup.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0
