@@ -33,7 +33,7 @@ int dsrlb_hc(struct __sk_buff *skb)
 	struct dsrlb_backend *be;
 	__u8 ifmac[6];
 
-	if ((mark & ~DSRLB_HC_MARK_ID) != DSRLB_HC_MARK_BASE)
+	if ((mark & ~DSRLB_HC_MARK_ID) != hc_knobs.mark_base)
 		return TC_ACT_OK;
 	be = bpf_map_lookup_elem(&backends, &id);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))

@@ -231,6 +231,7 @@ struct dsrlb_ctl_key {
  * tc program on lo send the packet to that backend's MAC (bpf/hc.bpf.c).
  */
 #define DSRLB_HC_MARK_BASE 0x44530000u /* "DS" */
+#define DSRLB_HC_MARK_DOCTOR 0x44440000u /* "DD" */
 #define DSRLB_HC_MARK_ID 0xffffu
 
 /* The steering program's read-only settings. */
@@ -238,6 +239,7 @@ struct hc_knobs {
 	__u32 ifindex; /* where probes leave */
 	__u8 ifmac[6];
 	__u16 pad;
+	__u32 mark_base; /* DSRLB_HC_MARK_BASE for the daemon; dsrlb doctor uses another */
 };
 
 /* Flow hash -> ring slot without a division: the high half of hash * size. */

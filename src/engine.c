@@ -84,11 +84,6 @@ struct engine {
 /* How often lc's counts are rewritten from the flow table. */
 #define LC_RECOUNT_S 5
 
-static const char *mac_str(const uint8_t m[6], char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
 
 static int ensure_bpffs(void)
 {
@@ -470,23 +465,20 @@ static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
 	e->bid_used[id] = 1;
 }
 
-/*
- * Our own address of each family on the interface to probe and ask from: not
- * a VIP (a backend answers a VIP to itself) and not link-local.
- */
-static void pick_sources(struct engine *e, const struct cfg *c)
+void iface_sources(const char *iface, const struct cfg *c, struct dsrlb_addr *src4,
+		   struct dsrlb_addr *src6)
 {
 	struct ifaddrs *ifa, *i;
 
-	memset(&e->src4, 0, sizeof(e->src4));
-	memset(&e->src6, 0, sizeof(e->src6));
+	memset(src4, 0, sizeof(*src4));
+	memset(src6, 0, sizeof(*src6));
 	if (getifaddrs(&ifa))
 		return;
 	for (i = ifa; i; i = i->ifa_next) {
 		struct dsrlb_addr a = {};
 		bool vip = false;
 
-		if (!i->ifa_addr || strcmp(i->ifa_name, e->base.iface))
+		if (!i->ifa_addr || strcmp(i->ifa_name, iface))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			a.family = DSRLB_AF_INET;
@@ -503,10 +495,10 @@ static void pick_sources(struct engine *e, const struct cfg *c)
 			vip = !addr_cmp(&c->vips[v].spec.addr, &a);
 		if (vip)
 			continue;
-		if (a.family == DSRLB_AF_INET && !e->src4.family)
-			e->src4 = a;
-		if (a.family == DSRLB_AF_INET6 && !e->src6.family)
-			e->src6 = a;
+		if (a.family == DSRLB_AF_INET && !src4->family)
+			*src4 = a;
+		if (a.family == DSRLB_AF_INET6 && !src6->family)
+			*src6 = a;
 	}
 	freeifaddrs(ifa);
 }
@@ -683,7 +675,7 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 	}
 
 	/* Health checks for the new set, then what they and the neighbours allow. */
-	pick_sources(e, c);
+	iface_sources(e->base.iface, c, &e->src4, &e->src6);
 	r = sync_health(e, next, err, errlen);
 	if (r)
 		goto undo;

@@ -48,6 +48,14 @@ void engine_print_stats(struct engine *e, const char *when);
  */
 int engine_stop(struct engine *e, bool detach);
 
+/*
+ * Our own address of each family on iface to probe and ask from: not one of
+ * c's VIPs (a backend answers a VIP to itself) and not link-local. Zeroed
+ * when there is none.
+ */
+void iface_sources(const char *iface, const struct cfg *c, struct dsrlb_addr *src4,
+		   struct dsrlb_addr *src6);
+
 /* dsrlb stop --detach: remove a (daemon's) data plane without a daemon. */
 int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen);
 

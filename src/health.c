@@ -19,12 +19,12 @@
 
 /* Our filter on lo's egress: fixed, so a restarted daemon replaces its own. */
 #define HC_TC_HANDLE 0xd5
-#define HC_TC_PRIO 0xd5
 
 enum phase { IDLE, CONNECTING, WAITING };
 
 struct check {
 	struct hc_target t;
+	uint32_t mark_base;
 	char vip_name[CFG_NAME_MAX];
 	int fd;
 	enum phase phase;
@@ -45,6 +45,7 @@ struct check {
 struct health {
 	char iface[IF_NAMESIZE];
 	int ifindex, backends_fd;
+	uint32_t tc_handle, mark_base;
 	uint8_t ifmac[6];
 	struct hc_bpf *skel; /* the steering program, once a VIP-true check exists */
 	bool accept_local_set;
@@ -61,36 +62,26 @@ uint64_t health_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int iface_mac(const char *ifname, uint8_t mac[6])
-{
-	char path[128], buf[32];
-	unsigned m[6];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	ok = fgets(buf, sizeof(buf), f) &&
-	     sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6;
-	fclose(f);
-	for (int i = 0; ok && i < 6; i++)
-		mac[i] = (uint8_t)m[i];
-	return ok ? 0 : -EINVAL;
-}
 
 int health_open(struct health **out, const char *iface, int backends_fd)
+{
+	return health_open_as(out, iface, backends_fd, HC_TC_HANDLE, DSRLB_HC_MARK_BASE);
+}
+
+int health_open_as(struct health **out, const char *iface, int backends_fd, uint32_t tc_handle,
+		   uint32_t mark_base)
 {
 	struct health *h = calloc(1, sizeof(*h));
 	int r;
 
 	if (!h)
 		return -ENOMEM;
+	h->tc_handle = tc_handle;
+	h->mark_base = mark_base;
 	snprintf(h->iface, sizeof(h->iface), "%s", iface);
 	h->ifindex = (int)if_nametoindex(iface);
 	h->backends_fd = backends_fd;
-	r = h->ifindex ? iface_mac(iface, h->ifmac) : -ENODEV;
+	r = h->ifindex ? iface_hwaddr(iface, h->ifmac) : -ENODEV;
 	if (r) {
 		free(h);
 		return r;
@@ -149,6 +140,7 @@ static int steering_start(struct health *h, bool v4, char *err, size_t errlen)
 		goto fail;
 	}
 	skel->rodata->hc_knobs.ifindex = (uint32_t)h->ifindex;
+	skel->rodata->hc_knobs.mark_base = h->mark_base;
 	memcpy((void *)skel->rodata->hc_knobs.ifmac, h->ifmac, 6);
 	r = bpf_map__reuse_fd(skel->maps.backends, h->backends_fd);
 	r = r ?: hc_bpf__load(skel);
@@ -157,8 +149,8 @@ static int steering_start(struct health *h, bool v4, char *err, size_t errlen)
 	{
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("lo"),
 				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HC_TC_HANDLE,
-				    .priority = HC_TC_PRIO,
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = h->tc_handle,
+				    .priority = h->tc_handle,
 				    .prog_fd = bpf_program__fd(skel->progs.dsrlb_hc),
 				    .flags = BPF_TC_F_REPLACE);
 
@@ -171,7 +163,7 @@ static int steering_start(struct health *h, bool v4, char *err, size_t errlen)
 	}
 	h->skel = skel;
 	log_info("health checks: probes to VIP:port leave %s for the backend's MAC (tc egress filter on lo, handle 0x%x)",
-		 h->iface, HC_TC_HANDLE);
+		 h->iface, h->tc_handle);
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot start VIP health probes (tc program on lo): %s", strerror(-r));
@@ -200,8 +192,8 @@ void health_close(struct health *h)
 	if (h->skel) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("lo"),
 				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HC_TC_HANDLE,
-				    .priority = HC_TC_PRIO);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = h->tc_handle,
+				    .priority = h->tc_handle);
 
 		bpf_tc_detach(&hook, &opts);
 		hc_bpf__destroy(h->skel);
@@ -261,6 +253,7 @@ int health_sync(struct health *h, const struct hc_target *t, int n, char *err, s
 			k->down_since = old ? old->down_since : 0;
 		}
 		k->t = t[i];
+		k->mark_base = h->mark_base;
 		snprintf(k->vip_name, sizeof(k->vip_name), "%s", t[i].vip_name);
 		k->t.vip_name = k->vip_name;
 	}
@@ -374,7 +367,7 @@ static void probe_start(struct check *k, uint64_t now)
 		setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (!k->t.check.real) {
-		uint32_t mark = DSRLB_HC_MARK_BASE | (k->t.bid & DSRLB_HC_MARK_ID);
+		uint32_t mark = k->mark_base | (k->t.bid & DSRLB_HC_MARK_ID);
 
 		sl = sockaddr_of(&k->t.src, 0, &ss);
 		if (!k->t.src.family || setsockopt(k->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||

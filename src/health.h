@@ -34,6 +34,9 @@ struct hc_target {
  * check exists. Returns 0 or -errno.
  */
 int health_open(struct health **out, const char *iface, int backends_fd);
+/* The same with another tc filter handle and mark base (dsrlb doctor beside a daemon). */
+int health_open_as(struct health **out, const char *iface, int backends_fd, uint32_t tc_handle,
+		   uint32_t mark_base);
 void health_close(struct health *h);
 
 /*

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "engine.h"
 #include "setup.h"
+#include "doctor.h"
 #include "log.h"
 #include "maglev.h"
 
@@ -586,8 +587,58 @@ static int cmd_backend(int argc, char **argv)
 	return backend_setup(&o);
 }
 
+/* dsrlb doctor -c FILE: run on the balancer (see src/doctor.c). */
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *path = NULL;
+	char *errors = NULL;
+	struct cfg c;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			printf("Usage: dsrlb doctor -c FILE\n"
+			       "Run on the balancer. For each VIP and backend of FILE, checks from the wire\n"
+			       "that the backend is on the interface's LAN, answers the VIP's service at its\n"
+			       "MAC (the health probe; a tcp connect if none is configured), and does not\n"
+			       "answer ARP for the VIP; prints each problem with the command that fixes it.\n"
+			       "Exit status: 0 no problem, 1 problems found (or it could not run), 2 bad usage.\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try 'dsrlb doctor --help'.\n");
+			return 2;
+		}
+	}
+	if (!path) {
+		log_errx("dsrlb doctor needs the config: -c FILE");
+		return 2;
+	}
+	if (cfg_load(path, &c, &errors)) {
+		print_errors(errors);
+		free(errors);
+		return 1;
+	}
+	free(errors);
+	libbpf_set_print(libbpf_print);
+	r = doctor_run(&c);
+	cfg_free(&c);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return cmd_doctor(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "backend"))
 		return cmd_backend(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "stop"))

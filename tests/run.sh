@@ -23,6 +23,7 @@ SUITES=(
 	"schedulers|tests/e2e/schedulers.sh"
 	"health|tests/e2e/health.sh"
 	"backend setup|tests/e2e/setup.sh"
+	"doctor|tests/e2e/doctor.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0
