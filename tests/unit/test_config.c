@@ -73,6 +73,32 @@ int main(void)
 	    "t.yaml:5:5: vip 'w': scheduler lc decides when a flow starts and needs the flow table");
 	bad("VIP timeout 0", HEAD "  - name: w\n    address: 198.18.178.15\n    tcp_timeout: 0\n    backends: [198.18.178.11]\n",
 	    "t.yaml:5:18: tcp_timeout");
+	n = cfg_load_string("t.yaml",
+			    HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n"
+				 "    health_check: {type: http, path: /h, interval: 0.2, fall: 2}\n"
+				 "    all_down: drop\n    hold_down: 0.5\n"
+				 "    backends:\n      - 198.18.178.11\n"
+				 "      - {address: 198.18.178.12, health_check: {target: real, path: /r}}\n",
+			    &c, &errors);
+	CHECK(n == 0 && c.vips[0].b[0].check.type == CHECK_HTTP &&
+		      c.vips[0].b[0].check.interval_ms == 200 && c.vips[0].b[0].check.fall == 2 &&
+		      c.vips[0].b[0].check.rise == 2 && !strcmp(c.vips[0].b[0].check.path, "/h") &&
+		      !c.vips[0].b[0].check.real && c.vips[0].b[1].check.real &&
+		      !strcmp(c.vips[0].b[1].check.path, "/r") &&
+		      c.vips[0].b[1].check.type == CHECK_HTTP && c.vips[0].all_down_drop &&
+		      c.vips[0].hold_down_ms == 500,
+	      "health_check: a VIP's check (0.2 s interval), a backend's override of two keys, all_down, hold_down");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+	bad("unknown check type", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: ping}\n    backends: [198.18.178.11]\n",
+	    "t.yaml:6:26: unknown health_check type 'ping'");
+	bad("check on an every-port VIP", HEAD "  - name: w\n    address: 198.18.178.15\n    health_check: {type: tcp}\n    backends: [198.18.178.11]\n",
+	    "t.yaml:6:16: vip 'w': a tcp health check needs health_check.port");
+	bad("udp check on a tcp VIP", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    health_check: {type: udp}\n    backends: [198.18.178.11]\n",
+	    "vip 'w' does not serve udp, so a udp health check cannot reach it");
+	bad("interval 0", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: tcp, interval: 0}\n    backends: [198.18.178.11]\n",
+	    "t.yaml:6:41: interval '0' must be seconds from 0.05 to 3600");
 	bad("duplicate VIP", HEAD WEB "  - name: web2\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    backends: [198.18.178.12]\n",
 	    "t.yaml:7:5: vip 'web2' duplicates vip 'web' (line 3)");
 	bad("duplicate name", HEAD WEB "  - name: web\n    address: 198.18.178.16\n    backends: [198.18.178.12]\n",
