@@ -19,12 +19,7 @@
 const volatile struct hc_knobs hc_knobs = {};
 
 /* The data plane's map (the loader hands us its fd). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DSRLB_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct dsrlb_backend);
-} backends SEC(".maps");
+#include "backends_map.h"
 
 SEC("tc")
 int dsrlb_hc(struct __sk_buff *skb)

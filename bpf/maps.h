@@ -69,13 +69,7 @@ struct {
 	__type(value, __u32);
 } vip_half SEC(".maps");
 
-/* Backend id -> MAC and state. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DSRLB_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct dsrlb_backend);
-} backends SEC(".maps");
+#include "backends_map.h"
 
 /*
  * Backend id -> its active flows (lc): raised when an lc VIP places a flow

@@ -135,16 +135,22 @@ static int state_save(const char *path, const struct state *s)
 	return r;
 }
 
+/* "net.ipv4.conf.all.arp_ignore" -> "/proc/sys/net/ipv4/conf/all/arp_ignore" */
+static void sysctl_path(const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "/proc/sys/%s", name);
+	for (char *p = path + strlen("/proc/sys/"); *p; p++)
+		if (*p == '.')
+			*p = '/';
+}
+
 static int sysctl_get(const char *name, char *val, size_t len)
 {
 	char path[160];
 	ssize_t k;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
+	sysctl_path(name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -162,10 +168,7 @@ static int sysctl_set(const char *name, const char *val)
 	char path[160];
 	int fd, r = 0;
 
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
+	sysctl_path(name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
