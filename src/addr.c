@@ -197,3 +197,8 @@ int iface_hwaddr(const char *ifname, uint8_t mac[6])
 		mac[i] = (uint8_t)m[i];
 	return ok ? 0 : -EINVAL;
 }
+
+bool vip_spec_eq(const struct vip_spec *a, const struct vip_spec *b)
+{
+	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && a->protos == b->protos;
+}

@@ -7,6 +7,7 @@
 #ifndef DSRLB_ADDR_H
 #define DSRLB_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,8 @@ struct vip_spec {
 int addr_parse(const char *s, struct dsrlb_addr *out);
 const char *addr_str(const struct dsrlb_addr *a, char *buf, size_t len);
 int addr_cmp(const struct dsrlb_addr *a, const struct dsrlb_addr *b);
+/* Same address, port and protocols: the same VIP. */
+bool vip_spec_eq(const struct vip_spec *a, const struct vip_spec *b);
 int vip_spec_parse(const char *s, struct vip_spec *out, char *err, size_t errlen);
 const char *vip_spec_str(const struct vip_spec *v, char *buf, size_t len);
 /* Splits a comma list; returns the count or -EINVAL/-E2BIG with err set. */

@@ -94,8 +94,7 @@ static void collect(const struct hc_status *s, void *data)
 	for (int i = 0; i < c->n; i++) {
 		struct pair *p = &c->p[i];
 
-		if (addr_cmp(&p->b->addr, &s->backend) || addr_cmp(&p->v->spec.addr, &s->spec.addr) ||
-		    p->v->spec.port != s->spec.port || p->v->spec.protos != s->spec.protos)
+		if (addr_cmp(&p->b->addr, &s->backend) || !vip_spec_eq(&p->v->spec, &s->spec))
 			continue;
 		if (!s->passed && !s->failed)
 			return;

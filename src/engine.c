@@ -192,11 +192,6 @@ static int resolve_all(struct engine *e, const struct cfg *c, char *err, size_t 
 	return 0;
 }
 
-static bool same_spec(const struct vip_spec *a, const struct vip_spec *b)
-{
-	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && a->protos == b->protos;
-}
-
 static int free_vip_id(struct engine *e, const bool *taken)
 {
 	for (int i = 0; i < DSRLB_MAX_VIPS; i++)
@@ -623,7 +618,7 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 			goto undo;
 		}
 		for (int k = 0; k < DSRLB_MAX_VIPS && id < 0; k++)
-			if (e->vips[k] && !taken[k] && same_spec(&e->vips[k]->spec, &cv->spec))
+			if (e->vips[k] && !taken[k] && vip_spec_eq(&e->vips[k]->spec, &cv->spec))
 				id = k;
 		if (id < 0)
 			id = free_vip_id(e, taken);

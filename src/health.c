@@ -207,8 +207,7 @@ void health_close(struct health *h)
 
 static bool same_target(const struct hc_target *a, const struct hc_target *b)
 {
-	return !addr_cmp(&a->spec.addr, &b->spec.addr) && a->spec.port == b->spec.port &&
-	       a->spec.protos == b->spec.protos && !addr_cmp(&a->backend, &b->backend);
+	return vip_spec_eq(&a->spec, &b->spec) && !addr_cmp(&a->backend, &b->backend);
 }
 
 int health_sync(struct health *h, const struct hc_target *t, int n, char *err, size_t errlen)
@@ -272,8 +271,7 @@ bool health_up(const struct health *h, const struct vip_spec *v, const struct ds
 	for (int i = 0; h && i < h->n; i++) {
 		const struct check *k = &h->c[i];
 
-		if (!addr_cmp(&k->t.backend, b) && !addr_cmp(&k->t.spec.addr, &v->addr) &&
-		    k->t.spec.port == v->port && k->t.spec.protos == v->protos) {
+		if (!addr_cmp(&k->t.backend, b) && vip_spec_eq(&k->t.spec, v)) {
 			if (down_since)
 				*down_since = k->down_since;
 			return k->up;
