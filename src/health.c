@@ -213,11 +213,15 @@ static bool same_target(const struct hc_target *a, const struct hc_target *b)
 int health_sync(struct health *h, const struct hc_target *t, int n, char *err, size_t errlen)
 {
 	struct check *nc = calloc(n ? (size_t)n : 1, sizeof(*nc));
+	bool *taken = calloc(h->n ? (size_t)h->n : 1, sizeof(*taken)); /* old check reused */
 	bool v4 = false, any = false;
 	int r;
 
-	if (!nc)
+	if (!nc || !taken) {
+		free(nc);
+		free(taken);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
 		if (!t[i].check.real) {
 			any = true;
@@ -228,6 +232,7 @@ int health_sync(struct health *h, const struct hc_target *t, int n, char *err, s
 		r = steering_start(h, v4, err, errlen);
 		if (r) {
 			free(nc);
+			free(taken);
 			return r;
 		}
 	}
@@ -235,16 +240,15 @@ int health_sync(struct health *h, const struct hc_target *t, int n, char *err, s
 		struct check *k = &nc[i], *old = NULL;
 
 		for (int j = 0; j < h->n && !old; j++)
-			if (h->c[j].fd != -2 && same_target(&h->c[j].t, &t[i]))
+			if (!taken[j] && same_target(&h->c[j].t, &t[i])) {
 				old = &h->c[j];
-		if (old && !memcmp(&old->t.check, &t[i].check, sizeof(t[i].check))) {
-			*k = *old;
-			old->fd = -2; /* moved */
-		} else {
-			if (old) {
-				probe_close(old);
-				old->fd = -2;
+				taken[j] = true;
 			}
+		if (old && !memcmp(&old->t.check, &t[i].check, sizeof(t[i].check))) {
+			*k = *old; /* its probe in flight too */
+		} else {
+			if (old)
+				probe_close(old); /* new settings: its state carries over, not its probe */
 			memset(k, 0, sizeof(*k));
 			k->fd = -1;
 			k->check_up = k->up = old ? old->up : true;
@@ -257,8 +261,9 @@ int health_sync(struct health *h, const struct hc_target *t, int n, char *err, s
 		k->t.vip_name = k->vip_name;
 	}
 	for (int j = 0; j < h->n; j++)
-		if (h->c[j].fd != -2)
+		if (!taken[j])
 			probe_close(&h->c[j]);
+	free(taken);
 	free(h->c);
 	h->c = nc;
 	h->n = n;
