@@ -23,7 +23,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/setup.c src/doctor.c src/log.c src/maglev.c \
+LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/setup.c src/doctor.c src/sysctl.c src/log.c src/maglev.c \
              src/neigh.c src/vipindex.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)

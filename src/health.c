@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "health.h"
 #include "hc.skel.h"
 #include "log.h"
+#include "sysctl.h"
 
 /* Our filter on lo's egress: fixed, so a restarted daemon replaces its own. */
 #define HC_TC_HANDLE 0xd5
@@ -90,24 +90,6 @@ int health_open_as(struct health **out, const char *iface, int backends_fd, uint
 	return 0;
 }
 
-static int sysctl_rw(const char *path, const char *val, char *prev, size_t prevlen)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	ssize_t k;
-
-	if (fd < 0)
-		return -errno;
-	if (prev) {
-		k = read(fd, prev, prevlen - 1);
-		prev[k > 0 ? k : 0] = 0;
-		prev[strcspn(prev, "\n")] = 0;
-		lseek(fd, 0, SEEK_SET);
-	}
-	k = write(fd, val, strlen(val));
-	close(fd);
-	return k < 0 ? -errno : 0;
-}
-
 /*
  * VIP-true probes: the steering program on lo, and (IPv4) accept_local on
  * the interface, because the replies come from the VIP, which is one of our
@@ -115,15 +97,16 @@ static int sysctl_rw(const char *path, const char *val, char *prev, size_t prevl
  */
 static int steering_start(struct health *h, bool v4, char *err, size_t errlen)
 {
-	char path[128];
+	char name[96];
 	int r;
 
 	if (v4 && !h->accept_local_set) {
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local", h->iface);
-		r = sysctl_rw(path, "1", h->accept_local_prev, sizeof(h->accept_local_prev));
+		snprintf(name, sizeof(name), "net.ipv4.conf.%s.accept_local", h->iface);
+		r = sysctl_get(name, h->accept_local_prev, sizeof(h->accept_local_prev));
+		r = r ?: sysctl_set(name, "1");
 		if (r) {
-			snprintf(err, errlen, "cannot set %s (health-check replies come from the VIP): %s",
-				 path, strerror(-r));
+			snprintf(err, errlen, "cannot set %s=1 (health-check replies come from the VIP): %s",
+				 name, strerror(-r));
 			return r;
 		}
 		h->accept_local_set = true;
@@ -182,7 +165,7 @@ static void probe_close(struct check *k)
 
 void health_close(struct health *h)
 {
-	char path[128];
+	char name[96];
 
 	if (!h)
 		return;
@@ -198,9 +181,9 @@ void health_close(struct health *h)
 		bpf_tc_detach(&hook, &opts);
 		hc_bpf__destroy(h->skel);
 	}
-	if (h->accept_local_set && strcmp(h->accept_local_prev, "1") && h->accept_local_prev[0]) {
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local", h->iface);
-		sysctl_rw(path, h->accept_local_prev, NULL, 0);
+	if (h->accept_local_set && strcmp(h->accept_local_prev, "1")) {
+		snprintf(name, sizeof(name), "net.ipv4.conf.%s.accept_local", h->iface);
+		sysctl_set(name, h->accept_local_prev);
 	}
 	free(h);
 }

@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "log.h"
 #include "setup.h"
+#include "sysctl.h"
 
 #define STATE_FILE "/var/lib/dsrlb/backend-setup.state"
 #define SYSCTL_FILE "/etc/sysctl.d/99-dsr.conf"
@@ -132,49 +133,6 @@ static int state_save(const char *path, const struct state *s)
 		off += (size_t)snprintf(buf + off, 64 * 1024 - off, "file %s\n", s->file[i]);
 	r = write_atomic(path, buf);
 	free(buf);
-	return r;
-}
-
-/* "net.ipv4.conf.all.arp_ignore" -> "/proc/sys/net/ipv4/conf/all/arp_ignore" */
-static void sysctl_path(const char *name, char *path, size_t len)
-{
-	snprintf(path, len, "/proc/sys/%s", name);
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
-}
-
-static int sysctl_get(const char *name, char *val, size_t len)
-{
-	char path[160];
-	ssize_t k;
-	int fd;
-
-	sysctl_path(name, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	k = read(fd, val, len - 1);
-	close(fd);
-	if (k < 0)
-		return -errno;
-	val[k] = 0;
-	val[strcspn(val, "\n")] = 0;
-	return 0;
-}
-
-static int sysctl_set(const char *name, const char *val)
-{
-	char path[160];
-	int fd, r = 0;
-
-	sysctl_path(name, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		r = -errno;
-	close(fd);
 	return r;
 }
 
