@@ -38,7 +38,8 @@ struct pair {
 	uint32_t id;
 	bool has_mac, created, on_lan, arp_answers;
 	uint8_t mac[6];
-	int vip_ok, real_ok; /* -1 not probed, 0 failed, 1 passed */
+	bool probed;         /* it has a service to probe (and a MAC) */
+	int vip_ok, real_ok; /* -1 no answer yet, 0 failed, 1 passed */
 	char vip_why[160];
 	uint32_t vip_ms;
 };
@@ -135,7 +136,7 @@ static void run_probes(struct health *h, struct pair *p, int n, bool real,
 	for (int i = 0; i < n; i++) {
 		struct cfg_check k = probe_check(&p[i]);
 
-		if (k.type == CHECK_NONE || (!k.port && !p[i].v->spec.port) || !p[i].has_mac)
+		if (!p[i].probed)
 			continue;
 		k.real = real;
 		t[nt++] = (struct hc_target){ .vip_name = p[i].v->name, .spec = p[i].v->spec,
@@ -155,12 +156,8 @@ static void run_probes(struct health *h, struct pair *p, int n, bool real,
 		poll(pfd, (nfds_t)k, to < 0 || to > 100 ? 100 : to);
 		health_run(h, health_now_ms(), pfd, k);
 		health_foreach(h, collect, &ctx);
-		for (int i = 0; i < n; i++) {
-			struct cfg_check c = probe_check(&p[i]);
-
-			if (c.type != CHECK_NONE && (c.port || p[i].v->spec.port) && p[i].has_mac)
-				pending |= (real ? p[i].real_ok : p[i].vip_ok) < 0;
-		}
+		for (int i = 0; i < n; i++)
+			pending |= p[i].probed && (real ? p[i].real_ok : p[i].vip_ok) < 0;
 		if (!pending)
 			break;
 	}
@@ -247,6 +244,12 @@ int doctor_run(const struct cfg *c)
 			memcpy(be.mac, x->mac, 6);
 			if (x->has_mac)
 				bpf_map_update_elem(fd, &x->id, &be, BPF_ANY);
+			{
+				struct cfg_check k = probe_check(x);
+
+				x->probed = x->has_mac && k.type != CHECK_NONE &&
+					    (k.port || x->v->spec.port);
+			}
 		}
 	}
 	enum log_level lvl = log_get_level();

@@ -1131,6 +1131,8 @@ static void on_neigh(const struct neigh_event *ev, void *data)
 	}
 }
 
+static void engine_tick(struct engine *e);
+
 int engine_wait(struct engine *e, int max_ms)
 {
 	int n = 0, hn, cap = 1 + 4096, t, r;
@@ -1181,7 +1183,7 @@ int engine_wait(struct engine *e, int max_ms)
 	return 0;
 }
 
-void engine_tick(struct engine *e)
+static void engine_tick(struct engine *e)
 {
 	struct timespec now;
 

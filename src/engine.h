@@ -27,13 +27,10 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 /* Apply a new model to a running engine (a reload). On error nothing changed. */
 int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen);
 
-/* Periodic work (lc's recount); engine_wait() calls it. */
-void engine_tick(struct engine *e);
-
 /*
  * The daemon's loop body: waits up to max_ms for health probes and neighbour
  * events, handles them (re-applying the model when a backend's health or
- * neighbour changes), then the periodic work. 0, or -errno; EINTR is not an
+ * neighbour changes), then the periodic work (lc's recount). 0, or -errno; EINTR is not an
  * error (signals end the wait early).
  */
 int engine_wait(struct engine *e, int max_ms);
