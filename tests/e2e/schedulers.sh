@@ -108,6 +108,6 @@ kinds=$(sort -u <<<"$out" | grep -c backend)
 check "lc: once they close, new connections spread again ($kinds of 3 backends used by 30)" \
 	test "$kinds" -ge 2
 pg_stop_lb
-check "lc: its counters name every backend with its active flows" \
-	grep -q "active)" "$PG_DIR/dsrlb.log"
+named=$(grep "total: VIP" "$PG_DIR/dsrlb.log" | tail -1 | grep -oE "198\.18\.178\.1[123] [0-9]+ \(0 active\)" | wc -l)
+check "lc: at exit its counters show each of the 3 backends with 0 active flows ($named)" test "$named" -eq 3
 tap_done
