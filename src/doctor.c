@@ -164,13 +164,19 @@ static void run_probes(struct health *h, struct pair *p, int n, bool real,
 	health_sync(h, NULL, 0, err, sizeof(err));
 }
 
-/* Who answers ARP (IPv4) for vip? Marks the pairs whose MAC does. */
-static int arp_ask(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr *src,
-		   const struct dsrlb_addr *vip, uint8_t (*macs)[6], int max)
+/*
+ * Who answers ARP (IPv4) or NDP (IPv6) for vip? Collects the MACs that do:
+ * ARP replies whose sender address is the VIP, neighbour advertisements whose
+ * target is the VIP (seen as IPv6 frames, for the sender's Ethernet address).
+ */
+static int who_answers(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr *src,
+		       const struct dsrlb_addr *vip, uint8_t (*macs)[6], int max)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+	bool v4 = vip->family == DSRLB_AF_INET;
+	uint16_t proto = htons(v4 ? ETH_P_ARP : ETH_P_IPV6);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = proto,
 				   .sll_ifindex = ifindex };
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP)), n = 0;
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, proto), n = 0;
 	uint64_t end;
 
 	if (fd < 0)
@@ -184,21 +190,35 @@ static int arp_ask(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr 
 		end = health_now_ms() + 400;
 		while (health_now_ms() < end) {
 			struct pollfd p = { fd, POLLIN, 0 };
-			uint8_t buf[64];
+			struct sockaddr_ll from;
+			socklen_t fl = sizeof(from);
+			uint8_t buf[128];
+			const uint8_t *mac;
 			ssize_t k;
 
 			if (poll(&p, 1, 50) <= 0)
 				continue;
-			k = recv(fd, buf, sizeof(buf), 0);
-			/* an ARP reply (op 2) whose sender protocol address is the VIP */
-			if (k < 28 || buf[6] != 0 || buf[7] != 2 || memcmp(buf + 14, vip->bytes, 4))
-				continue;
+			k = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+			if (v4) {
+				/* op 2 (reply), sender protocol address = the VIP */
+				if (k < 28 || buf[6] != 0 || buf[7] != 2 ||
+				    memcmp(buf + 14, vip->bytes, 4))
+					continue;
+				mac = buf + 8;
+			} else {
+				/* next header ICMPv6, type 136 (NA), target = the VIP */
+				if (k < 64 || buf[6] != IPPROTO_ICMPV6 || buf[40] != 136 ||
+				    memcmp(buf + 48, vip->bytes, 16) || from.sll_halen != 6 ||
+				    from.sll_pkttype == PACKET_OUTGOING)
+					continue;
+				mac = from.sll_addr;
+			}
 			bool seen = false;
 
 			for (int i = 0; i < n && !seen; i++)
-				seen = !memcmp(macs[i], buf + 8, 6);
+				seen = !memcmp(macs[i], mac, 6);
 			if (!seen && n < max)
-				memcpy(macs[n++], buf + 8, 6);
+				memcpy(macs[n++], mac, 6);
 		}
 	}
 	close(fd);
@@ -263,19 +283,21 @@ int doctor_run(const struct cfg *c)
 		run_probes(h, p, np, true, &s4, &s6);
 	}
 	log_set_level(lvl);
-	/* ARP for each IPv4 VIP address, once */
+	/* ARP or NDP for each VIP address, once */
 	for (int v = 0; v < c->nv; v++) {
+		const struct dsrlb_addr *src =
+			c->vips[v].spec.addr.family == DSRLB_AF_INET ? &s4 : &s6;
 		uint8_t macs[16][6];
 		int n;
 		bool asked = false;
 
-		if (c->vips[v].spec.addr.family != DSRLB_AF_INET || !s4.family)
+		if (!src->family)
 			continue;
 		for (int w = 0; w < v && !asked; w++)
 			asked = !addr_cmp(&c->vips[w].spec.addr, &c->vips[v].spec.addr);
 		if (asked)
 			continue;
-		n = arp_ask(ifindex, ifmac, &s4, &c->vips[v].spec.addr, macs, 16);
+		n = who_answers(ifindex, ifmac, src, &c->vips[v].spec.addr, macs, 16);
 		for (int k = 0; k < n; k++) {
 			bool known = false;
 
@@ -285,8 +307,8 @@ int doctor_run(const struct cfg *c)
 					p[i].arp_answers = known = true;
 			if (!known) {
 				problems++;
-				printf("PROBLEM: a host at MAC %s (not a backend) answers ARP for the VIP %s: it takes the VIP's traffic\n",
-				       mac_str(macs[k], m, sizeof(m)),
+				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
+				       mac_str(macs[k], m, sizeof(m)), src == &s4 ? "ARP" : "NDP",
 				       addr_str(&c->vips[v].spec.addr, a, sizeof(a)));
 			}
 		}
@@ -316,11 +338,17 @@ int doctor_run(const struct cfg *c)
 				       a, c->iface, a, c->iface);
 				continue;
 			}
-			if (x->arp_answers) {
+			if (x->arp_answers && vp->spec.addr.family == DSRLB_AF_INET) {
 				problems++;
 				printf("  PROBLEM %s (%s): answers ARP for the VIP %s, so it can take the VIP's traffic from the balancer\n"
 				       "          fix on %s: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (or: dsrlb backend setup --vip %s --persist)\n",
 				       a, mac_str(x->mac, m, sizeof(m)), va, a, va);
+			} else if (x->arp_answers) {
+				/* Linux answers NDP only for addresses on the asked interface */
+				problems++;
+				printf("  PROBLEM %s (%s): answers NDP for the VIP %s (the VIP is on its LAN interface, not on lo), so it can take the VIP's traffic from the balancer\n"
+				       "          fix on %s: ip -6 addr show to %s (which interface), ip -6 addr del %s/LEN dev IFACE, then: dsrlb backend setup --vip %s --persist\n",
+				       a, mac_str(x->mac, m, sizeof(m)), va, a, va, va, va);
 			}
 			if (x->vip_ok == 0) {
 				problems++;

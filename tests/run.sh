@@ -22,6 +22,7 @@ SUITES=(
 	"reload|tests/e2e/reload.sh"
 	"schedulers|tests/e2e/schedulers.sh"
 	"health|tests/e2e/health.sh"
+	"health more|tests/e2e/health_more.sh"
 	"backend setup|tests/e2e/setup.sh"
 	"doctor|tests/e2e/doctor.sh"
 )

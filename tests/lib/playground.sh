@@ -224,14 +224,18 @@ pg_http_stop() { # pg_http_stop NODE: ends the servers pg_http_start started the
 	PG_HTTP_PIDS[$1]=
 }
 
-# A UDP echo service on each backend, bound to the VIP (v4 and v6).
+# A UDP echo service on each backend, bound to the VIP (v4 and v6); the PIDs
+# of node N's two in PG_UDP_PIDS[N].
+declare -A PG_UDP_PIDS
 pg_start_udp() {
 	local port=${1:-9000} n
 	for n in b1 b2; do
 		pg_spawn "$n" "$PG_DIR/udp-$n-v4.log" python3 -u "$PG_ROOT/tests/lib/udp_echo.py" \
 			"$VIP4" "$port" "backend-0${n#b}"
+		PG_UDP_PIDS[$n]=$PG_LAST_PID
 		pg_spawn "$n" "$PG_DIR/udp-$n-v6.log" python3 -u "$PG_ROOT/tests/lib/udp_echo.py" \
 			"$VIP6" "$port" "backend-0${n#b}"
+		PG_UDP_PIDS[$n]="${PG_UDP_PIDS[$n]} $PG_LAST_PID"
 	done
 	for n in b1 b2; do
 		pg_wait_listen "$n" udp "$VIP4:$port" || return 1
