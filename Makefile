@@ -10,7 +10,7 @@ ARCH      := $(shell uname -m)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
              -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz
+LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd
 # -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step
 BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
              -I/usr/include/$(ARCH)-linux-gnu -Icommon
@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/setup.c src/doctor.c src/sysctl.c src/log.c src/maglev.c \
-             src/neigh.c src/vipindex.c
+             src/neigh.c src/vipindex.c src/model.c src/api.c src/stats.c src/client.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
 TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \

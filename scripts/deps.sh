@@ -19,12 +19,15 @@ NEEDS=(
 	"test -f /usr/include/gelf.h|libelf-dev"
 	"test -f /usr/include/zlib.h|zlib1g-dev"
 	"test -f /usr/include/linux/bpf.h|linux-libc-dev"
+	"test -f /usr/include/jansson.h|libjansson-dev"
+	"test -f /usr/include/microhttpd.h|libmicrohttpd-dev"
 )
 # Only the tests and the demo need these.
 RUN_NEEDS=(
 	"command -v ip|iproute2"
 	"command -v curl|curl"
 	"command -v python3|python3"
+	"/usr/bin/python3 -c 'import prometheus_client'|python3-prometheus-client"
 	"command -v tcpdump|tcpdump"
 	"command -v ethtool|ethtool"
 	"command -v sha256sum|coreutils"

@@ -3,7 +3,10 @@
  * The config file: YAML (JSON is YAML too), one schema, every error reported
  * with its line and column, nothing applied unless all of it is valid.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,6 +67,7 @@ void cfg_init(struct cfg *c)
 	c->tcp_timeout = 300;
 	c->udp_timeout = 30;
 	c->new_flows_per_sec = 100000;
+	strcpy(c->api.socket, CFG_API_SOCKET_DEFAULT);
 }
 
 void cfg_free(struct cfg *c)
@@ -105,7 +109,7 @@ int cfg_copy(struct cfg *dst, const struct cfg *src)
 	return 0;
 }
 
-static void check_init(struct cfg_check *c)
+void cfg_check_init(struct cfg_check *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->type = CHECK_NONE;
@@ -360,19 +364,24 @@ family:
 	}
 }
 
+void cfg_vip_init(struct cfg_vip *v)
+{
+	memset(v, 0, sizeof(*v));
+	cfg_check_init(&v->check);
+	v->hold_down_ms = 5000;
+	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
+	v->sched = SCHED_MAGLEV;
+}
+
 static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 {
 	yaml_node_t *backends = NULL;
 	bool have_addr = false;
 	const char *s;
 
-	memset(v, 0, sizeof(*v));
+	cfg_vip_init(v);
 	v->line = LINE(n);
-	check_init(&v->check);
-	v->hold_down_ms = 5000;
 	v->col = COL(n);
-	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
-	v->sched = SCHED_MAGLEV;
 	if (n->type != YAML_MAPPING_NODE) {
 		err_at(w->e, LINE(n), COL(n), "a vip is a mapping (name, address, backends, ...)");
 		return;
@@ -528,6 +537,95 @@ static void parse_flow_table(struct walk *w, yaml_node_t *n, struct cfg *c)
 	}
 }
 
+static void parse_api(struct walk *w, yaml_node_t *n, struct cfg *c)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+	} keys[] = {
+		{ "socket", offsetof(struct cfg_api, socket), sizeof(c->api.socket) },
+		{ "group", offsetof(struct cfg_api, group), sizeof(c->api.group) },
+		{ "listen", offsetof(struct cfg_api, listen), sizeof(c->api.listen) },
+		{ "token_file", offsetof(struct cfg_api, token_file), sizeof(c->api.token_file) },
+		{ "web_dir", offsetof(struct cfg_api, web_dir), sizeof(c->api.web_dir) },
+	};
+
+	if (n->type != YAML_MAPPING_NODE) {
+		err_at(w->e, LINE(n), COL(n),
+		       "api is a mapping (socket, group, listen, token_file, web_dir)");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		const char *key = scalar(k);
+		size_t i = 0;
+
+		while (key && i < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[i].key))
+			i++;
+		if (!key || i == sizeof(keys) / sizeof(keys[0])) {
+			unknown_key(w, k, "api", "socket, group, listen, token_file, web_dir");
+			continue;
+		}
+		want_text(w, val, keys[i].key, (char *)&c->api + keys[i].off, keys[i].size);
+	}
+	if (c->api.socket[0] != '/')
+		err_at(w->e, LINE(n), COL(n), "api socket '%s' must be an absolute path",
+		       c->api.socket);
+	if ((c->api.token_file[0] && c->api.token_file[0] != '/') ||
+	    (c->api.web_dir[0] && c->api.web_dir[0] != '/'))
+		err_at(w->e, LINE(n), COL(n), "api token_file and web_dir must be absolute paths");
+	if (c->api.listen[0]) {
+		struct sockaddr_storage ss;
+
+		if (cfg_api_listen_parse(c->api.listen, &ss))
+			err_at(w->e, LINE(n), COL(n),
+			       "api listen '%s' is not ADDR:PORT (e.g. 127.0.0.1:9180 or [::1]:9180)",
+			       c->api.listen);
+	}
+}
+
+int cfg_api_listen_parse(const char *s, struct sockaddr_storage *ss)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon)
+		return -EINVAL;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || port == 0 || port > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hl < 2 || s[hl - 1] != ']')
+			return -EINVAL;
+		s++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = 0;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 {
 	yaml_node_t *vips = NULL;
@@ -585,11 +683,13 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 			}
 		} else if (!strcmp(key, "flow_table")) {
 			parse_flow_table(w, val, c);
+		} else if (!strcmp(key, "api")) {
+			parse_api(w, val, c);
 		} else if (!strcmp(key, "vips")) {
 			vips = val;
 		} else {
 			unknown_key(w, k, "the config",
-				    "interface, mode, table_size, hash_seed, resolve_timeout, pin_dir, flow_table, vips");
+				    "interface, mode, table_size, hash_seed, resolve_timeout, pin_dir, flow_table, api, vips");
 		}
 	}
 	if (!c->iface[0])

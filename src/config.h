@@ -60,6 +60,17 @@ struct cfg_vip {
 	int line, col;
 };
 
+/* The daemon's API: a Unix socket always, TCP only if listen is set. */
+struct cfg_api {
+	char socket[108];     /* path of the Unix socket */
+	char group[64];       /* its group ("" = root's); mode 0660 */
+	char listen[64];      /* "ADDR:PORT" or "[ADDR]:PORT"; "" = no TCP */
+	char token_file[256]; /* bearer token; required when listen is not loopback */
+	char web_dir[256];    /* the web interface's static files ("" = not served) */
+};
+
+#define CFG_API_SOCKET_DEFAULT "/run/dsrlb/dsrlb.sock"
+
 struct cfg {
 	char iface[IF_NAMESIZE];
 	enum dp_mode mode;
@@ -70,6 +81,7 @@ struct cfg {
 	uint32_t flow_size;         /* flow table entries; 0 = no flow table */
 	uint32_t tcp_timeout, udp_timeout; /* seconds a flow may idle */
 	uint32_t new_flows_per_sec; /* per CPU */
+	struct cfg_api api;
 	struct cfg_vip *vips;
 	int nv;
 };
@@ -91,9 +103,17 @@ int cfg_load_string(const char *name, const char *text, struct cfg *c, char **er
 /* The checks that do not depend on the source; the quick start runs them too. */
 int cfg_validate(const struct cfg *c, const char *name, char **errors);
 
+/* The defaults of a VIP and of a health check, as the parser starts them. */
+void cfg_vip_init(struct cfg_vip *v);
+void cfg_check_init(struct cfg_check *c);
+
 const char *cfg_state_name(enum cfg_backend_state s);
 const char *cfg_sched_name(enum cfg_sched s);
 const char *cfg_check_name(enum cfg_check_type t);
+
+/* "127.0.0.1:9180" or "[::1]:9180" into ss. 0 or -EINVAL. */
+struct sockaddr_storage;
+int cfg_api_listen_parse(const char *s, struct sockaddr_storage *ss);
 
 /* A deep copy (dst is overwritten). 0 or -ENOMEM. */
 int cfg_copy(struct cfg *dst, const struct cfg *src);

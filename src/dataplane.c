@@ -747,7 +747,7 @@ uint32_t dp_now(void)
 	return (uint32_t)((((uint64_t)ts.tv_sec * 1000000000ull) + (uint64_t)ts.tv_nsec) >> 30);
 }
 
-int dp_conns_count(struct dp *dp, int64_t *counts)
+int dp_conns_count(struct dp *dp, int64_t *counts, bool all, uint64_t *live)
 {
 	enum { BATCH = 4096 };
 	int ffd = bpf_map__fd(dp->skel->maps.flows), bfd = bpf_map__fd(dp->skel->maps.backends);
@@ -763,6 +763,8 @@ int dp_conns_count(struct dp *dp, int64_t *counts)
 		goto out;
 	}
 	memset(counts, 0, sizeof(*counts) * DSRLB_MAX_BACKENDS);
+	if (live)
+		*live = 0;
 	for (uint32_t id = 0; id < DSRLB_MAX_BACKENDS; id++)
 		bpf_map_lookup_elem(bfd, &id, &be[id]);
 	/* The table may change meanwhile: what it misses, the next count gets. */
@@ -782,10 +784,14 @@ int dp_conns_count(struct dp *dp, int64_t *counts)
 		for (uint32_t i = 0; i < n; i++) {
 			const struct dsrlb_flow *f = &vals[i];
 
-			if ((f->flags & DSRLB_FLOW_F_COUNTED) && f->backend < DSRLB_MAX_BACKENDS &&
-			    now - f->seen <= f->timeout && be[f->backend].gen == f->gen &&
-			    (be[f->backend].flags & DSRLB_BACKEND_F_VALID))
+			if ((all || (f->flags & DSRLB_FLOW_F_COUNTED)) &&
+			    f->backend < DSRLB_MAX_BACKENDS && now - f->seen <= f->timeout &&
+			    be[f->backend].gen == f->gen &&
+			    (be[f->backend].flags & DSRLB_BACKEND_F_VALID)) {
 				counts[f->backend]++;
+				if (live)
+					++*live;
+			}
 		}
 	}
 out:

@@ -114,9 +114,10 @@ int dp_vip_timeouts(struct dp *dp, uint32_t vip_id, uint32_t tcp, uint32_t udp);
 /*
  * lc's active flows per backend id. dp_conns_count() counts them in the flow
  * table (counted, not idle, backend unchanged) into counts[DSRLB_MAX_BACKENDS];
- * dp_conns_set() writes one backend's count for the program.
+ * with all, every live flow (not idle, backend unchanged), and their total in
+ * *live if not NULL. dp_conns_set() writes one backend's count for the program.
  */
-int dp_conns_count(struct dp *dp, int64_t *counts);
+int dp_conns_count(struct dp *dp, int64_t *counts, bool all, uint64_t *live);
 int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n);
 int dp_conns_set(struct dp *dp, uint32_t id, int64_t n);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */

@@ -21,62 +21,8 @@
 #include "neigh.h"
 #include "health.h"
 
-#define BPFFS "/sys/fs/bpf"
-/* Never a real backend: a ring full of it drops (no_backend), never sends. */
-#define BID_NONE (DSRLB_MAX_BACKENDS - 1)
-
-struct eng_backend {
-	struct dsrlb_addr addr;
-	uint32_t id;
-	uint32_t weight;     /* as in the table: 0 for drain, off, and out */
-	uint32_t cfg_weight; /* as configured: 0 for drain and off */
-	enum cfg_backend_state state;
-	struct cfg_check check;
-	bool out; /* taken out of new-flow scheduling: health check or neighbour failed */
-};
-
-struct eng_vip {
-	char name[CFG_NAME_MAX];
-	struct vip_spec spec;
-	enum cfg_sched sched;
-	uint32_t tcp_timeout, udp_timeout; /* as written to vip_info; 0 = not yet */
-	uint32_t hold_down_ms;
-	bool all_down_drop;
-	struct eng_backend *b;
-	int nb;
-};
-
-struct neigh_cache {
-	struct dsrlb_addr addr;
-	uint8_t mac[6];
-	bool created;
-	bool failed; /* the kernel gave up resolving it: out of scheduling */
-};
-
-struct engine {
-	struct cfg base; /* the settings that need a restart to change */
-	struct dp *dp;
-	int ifindex;
-	uint8_t ifmac[6];
-	enum dp_mode used;
-	bool attached, pinned;
-	char pindir[300];
-	struct eng_vip *vips[DSRLB_MAX_VIPS]; /* by VIP id */
-	uint8_t bid_used[DSRLB_MAX_BACKENDS];
-	struct neigh_cache *neigh;
-	int nneigh, capneigh;
-	uint32_t *ring;
-	time_t next_recount; /* CLOCK_MONOTONIC seconds */
-	struct cfg cur;      /* the model applied last (health changes re-apply it) */
-	bool have_cur, need_apply;
-	struct health *health;
-	struct neigh_watch *nw;
-	uint64_t next_nprobe; /* ms: the next ARP/NDP round for backends */
-	uint64_t retry_apply; /* ms: a failed re-apply is retried from then */
-	struct dsrlb_addr src4, src6; /* ours on the interface, not a VIP */
-	struct pollfd *pfd;
-	int npfd;
-};
+#include "engine_int.h"
+#include "stats.h"
 
 /* How often every backend's MAC is asked for (a changed MAC is seen within). */
 #define NPROBE_MS 1000
@@ -1076,7 +1022,7 @@ static void lc_recount(struct engine *e)
 	if (!any)
 		return;
 	counts = malloc(sizeof(*counts) * DSRLB_MAX_BACKENDS);
-	if (!counts || dp_conns_count(e->dp, counts)) {
+	if (!counts || dp_conns_count(e->dp, counts, false, NULL)) {
 		log_warnx("lc: cannot count the active flows in the flow table; the counts stay as they are");
 		free(counts);
 		return;
@@ -1133,9 +1079,9 @@ static void on_neigh(const struct neigh_event *ev, void *data)
 
 static void engine_tick(struct engine *e);
 
-int engine_wait(struct engine *e, int max_ms)
+int engine_wait(struct engine *e, int max_ms, struct pollfd *extra, int nextra)
 {
-	int n = 0, hn, cap = 1 + 4096, t, r;
+	int n = 0, hn, cap = 1 + 8 + 4096, t, r;
 	uint64_t now = health_now_ms();
 	char err[512];
 
@@ -1147,6 +1093,10 @@ int engine_wait(struct engine *e, int max_ms)
 	e->pfd[n].fd = neigh_watch_fd(e->nw);
 	e->pfd[n].events = POLLIN;
 	e->pfd[n++].revents = 0;
+	for (int i = 0; i < nextra && i < 8; i++) {
+		e->pfd[n] = extra[i];
+		e->pfd[n++].revents = 0;
+	}
 	hn = health_pollfds(e->health, e->pfd + n, cap - n);
 	t = health_timeout_ms(e->health, now);
 	if (t < 0 || t > max_ms)
@@ -1156,6 +1106,8 @@ int engine_wait(struct engine *e, int max_ms)
 	r = poll(e->pfd, (nfds_t)(n + hn), t);
 	if (r < 0 && errno != EINTR)
 		return -errno;
+	for (int i = 0; i < nextra && i < 8; i++)
+		extra[i].revents = r > 0 ? e->pfd[1 + i].revents : 0;
 	if (r > 0 && e->pfd[0].revents && neigh_watch_read(e->nw, on_neigh, e) == -ENOBUFS)
 		log_warnx("neighbour events were lost (ENOBUFS); the next ARP/NDP round catches up");
 	now = health_now_ms();
@@ -1188,6 +1140,10 @@ static void engine_tick(struct engine *e)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (health_now_ms() >= e->next_sample) {
+		engine_sample_rates(e);
+		e->next_sample = health_now_ms() + 1000;
+	}
 	if (now.tv_sec >= e->next_recount) {
 		lc_recount(e);
 		e->next_recount = now.tv_sec + LC_RECOUNT_S;
@@ -1312,6 +1268,7 @@ out:
 	if (e->have_cur)
 		cfg_free(&e->cur);
 	free(e->pfd);
+	free(e->rates);
 	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
 		vip_free(e->vips[v]);
 	dp_close(e->dp);

@@ -30,10 +30,12 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 /*
  * The daemon's loop body: waits up to max_ms for health probes and neighbour
  * events, handles them (re-applying the model when a backend's health or
- * neighbour changes), then the periodic work (lc's recount). 0, or -errno; EINTR is not an
- * error (signals end the wait early).
+ * neighbour changes), then the periodic work (lc's recount, rates). extra (at
+ * most 8) are polled too, their revents set for the caller (the API's
+ * sockets). 0, or -errno; EINTR is not an error (signals end the wait early).
  */
-int engine_wait(struct engine *e, int max_ms);
+struct pollfd;
+int engine_wait(struct engine *e, int max_ms, struct pollfd *extra, int nextra);
 
 /* Print one line per VIP (and reasons) at log level info. */
 void engine_print_stats(struct engine *e, const char *when);

@@ -26,9 +26,9 @@
 #include "log.h"
 #include "maglev.h"
 
-#ifndef DSRLB_VERSION
-#define DSRLB_VERSION "0.2.0"
-#endif
+#include "version.h"
+#include "client.h"
+#include "api.h"
 
 #define MAX_VIPS_CLI 64
 #define MAX_BACKENDS_CLI 1024
@@ -68,6 +68,10 @@ static void usage(FILE *f)
 		"       dsrlb run -c FILE [-v]        run the daemon on a config file (SIGHUP reloads)\n"
 		"       dsrlb check -c FILE           validate a config file (also: dsrlb -n -c FILE)\n"
 		"       dsrlb stop --detach -c FILE   remove the daemon's data plane (see --help)\n"
+		"       dsrlb status|stats [-j]       ask the running daemon (its API socket)\n"
+		"       dsrlb vip add|set|del ...     change VIPs live (dsrlb vip --help)\n"
+		"       dsrlb backend add|set|drain|del ...   change backends live\n"
+		"       dsrlb backend setup ...       prepare a backend host; dsrlb doctor -c FILE\n"
 		"\n"
 		"Layer 2 direct-server-return load balancer (XDP). Frames for a VIP are sent to a\n"
 		"backend chosen by Maglev hashing with only their MAC addresses rewritten; backends\n"
@@ -116,6 +120,7 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct engine *e = NULL;
+	struct api *api = NULL;
 	char err[512];
 	time_t next;
 	int r;
@@ -130,6 +135,11 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 		log_errx("%s", err);
 		return 1;
 	}
+	if (path && api_open(&api, c, e, path, err, sizeof(err))) {
+		log_errx("%s", err);
+		engine_stop(e, false);
+		return 1;
+	}
 	log_info("balancing; SIGINT or SIGTERM detaches and exits%s",
 		 path ? ", SIGHUP reloads the config" : "");
 	fflush(stderr);
@@ -138,7 +148,11 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 
 	next = time(NULL) + stats_interval;
 	while (!stop_signal) {
-		engine_wait(e, 100);
+		struct pollfd apfd[2];
+		int nap = api_pollfds(api, apfd, 2);
+
+		engine_wait(e, 100, apfd, nap);
+		api_run(api);
 		if (reload_signal && path) {
 			struct cfg nc;
 			char *errors = NULL;
@@ -164,6 +178,7 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 			next = time(NULL) + stats_interval;
 		}
 	}
+	api_close(api);
 	sd_notify(0, "STOPPING=1");
 	log_info("%s received; %s %s", strsignal(stop_signal), path ? "leaving" : "detaching from",
 		 c->iface);
@@ -519,10 +534,8 @@ static int cmd_backend(int argc, char **argv)
 	struct setup_opts o = { .vips = vips };
 	int opt;
 
-	if (argc < 2 || strcmp(argv[1], "setup")) {
-		log_errx("usage: dsrlb backend setup --vip ADDR [--vip ADDR...] [--interface IFACE] [--persist] [--undo] [--root DIR]");
-		return 2;
-	}
+	if (argc < 2 || strcmp(argv[1], "setup"))
+		return client_main(argc, argv); /* add, set, drain, del: the daemon's API */
 	argc--;
 	argv++;
 	optind = 1;
@@ -637,6 +650,9 @@ static int cmd_doctor(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats") ||
+			 !strcmp(argv[1], "vip")))
+		return client_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "doctor"))
 		return cmd_doctor(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "backend"))

@@ -25,6 +25,7 @@ SUITES=(
 	"health more|tests/e2e/health_more.sh"
 	"backend setup|tests/e2e/setup.sh"
 	"doctor|tests/e2e/doctor.sh"
+	"api|tests/e2e/api.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0

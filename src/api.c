@@ -1,0 +1,975 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+#include "model.h"
+#include "stats.h"
+#include "version.h"
+
+#define API_PREFIX "/api/v1"
+
+struct listener {
+	struct MHD_Daemon *d;
+	struct api *api;
+	bool need_token;
+	char what[140];
+};
+
+struct api {
+	struct listener l[2];
+	int nl;
+	struct engine *e;
+	char path[4096];   /* the config file changes are written to */
+	char socket[108];
+	char token[256];
+	char web_dir[256];
+	time_t started;
+};
+
+/* One request: its body, gathered up to API_BODY_MAX. */
+struct req {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+/* ---- responses ------------------------------------------------------------------ */
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type,
+				 const char *text, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6) | JSON_ENCODE_ANY);
+	enum MHD_Result r;
+
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	r = send_text(c, status, "application/json", s, strlen(s));
+	free(s);
+	return r;
+}
+
+/* {"error": msg[, "field": f]}: what a person can act on, and where */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *field,
+				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *field,
+				  const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	j = json_pack("{s:s}", "error", msg);
+	if (field)
+		json_object_set_new(j, "field", json_string(field));
+	return send_json(c, status, j);
+}
+
+/*
+ * The field a config error concerns, for the web form: the first known key
+ * the message names ("vip address '…'", "unknown key 'x'", "port").
+ */
+static const char *error_field(const char *msg)
+{
+	static const char *const keys[] = { "health_check", "backend", "address", "port",
+					    "protocol", "scheduler", "tcp_timeout",
+					    "udp_timeout", "hold_down", "all_down", "weight",
+					    "state", "name", "interval", "timeout", "rise",
+					    "fall", "path", "expect_status", "payload" };
+	const char *best = NULL, *at = NULL;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *p = strstr(msg, keys[i]);
+
+		if (p && (!at || p < at)) {
+			at = p;
+			best = keys[i];
+		}
+	}
+	if (best && (!strcmp(best, "backend")))
+		return "backends";
+	return best;
+}
+
+/* ---- changes ---------------------------------------------------------------------- */
+
+/* Validate, apply, write back. On any failure, nothing changed; an HTTP status. */
+static unsigned commit(struct api *a, struct cfg *next, char *err, size_t errlen)
+{
+	const struct cfg *cur = engine_model(a->e);
+	struct cfg old;
+	char *errors = NULL;
+
+	if (cfg_validate(next, "change", &errors)) {
+		/* "change:LINE:COL: what" or "change: what" -> "what" */
+		const char *m = errors, *p = strstr(errors, ": ");
+
+		if (p)
+			m = p + 2;
+		snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+		free(errors);
+		return 400;
+	}
+	free(errors);
+	if (!cur || cfg_copy(&old, cur)) {
+		snprintf(err, errlen, "out of memory");
+		return 500;
+	}
+	if (engine_apply(a->e, next, err, errlen)) {
+		cfg_free(&old);
+		return 409;
+	}
+	if (model_write(a->path, next, err, errlen)) {
+		char e2[256];
+
+		if (engine_apply(a->e, &old, e2, sizeof(e2)))
+			log_errx("api: could not undo a change the file did not take: %s", e2);
+		cfg_free(&old);
+		return 500;
+	}
+	cfg_free(&old);
+	return 0;
+}
+
+static int vip_index(const struct cfg *c, const char *name)
+{
+	for (int i = 0; i < c->nv; i++)
+		if (!strcmp(c->vips[i].name, name))
+			return i;
+	return -1;
+}
+
+static int backend_index(const json_t *backends, const struct dsrlb_addr *addr)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(backends, i, b) {
+		const json_t *s = json_is_object(b) ? json_object_get(b, "address") : b;
+		struct dsrlb_addr x;
+
+		if (json_is_string(s) && !addr_parse(json_string_value(s), &x) && !addr_cmp(&x, addr))
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * Make the change: the VIP named old_name (or a new one when NULL) becomes
+ * vipj (NULL: deleted). 0 sent nothing; otherwise the response was queued.
+ */
+static enum MHD_Result change(struct api *a, struct MHD_Connection *c, const char *old_name,
+			      json_t *vipj, unsigned ok_status, json_t *answer)
+{
+	const struct cfg *cur = engine_model(a->e);
+	struct cfg next;
+	struct cfg_vip v = {};
+	char *errors = NULL, err[1024];
+	int at = old_name ? vip_index(cur, old_name) : -1;
+	unsigned st;
+
+	if (vipj && model_vip_parse(cur, vipj, &v, &errors)) {
+		enum MHD_Result r = send_error(c, 400, error_field(errors), "%s", errors);
+
+		free(errors);
+		json_decref(answer);
+		return r;
+	}
+	if (vipj) {
+		int other = vip_index(cur, v.name);
+
+		if (other >= 0 && other != at) {
+			free(v.b);
+			json_decref(answer);
+			return send_error(c, 409, "name", "a vip named '%s' exists already", v.name);
+		}
+	}
+	if (cfg_copy(&next, cur)) {
+		free(v.b);
+		json_decref(answer);
+		return send_error(c, 500, NULL, "out of memory");
+	}
+	if (at >= 0) {
+		free(next.vips[at].b);
+		if (vipj) {
+			next.vips[at] = v;
+		} else {
+			memmove(&next.vips[at], &next.vips[at + 1],
+				sizeof(*next.vips) * (size_t)(next.nv - at - 1));
+			next.nv--;
+		}
+	} else if (vipj) {
+		struct cfg_vip *n = realloc(next.vips, sizeof(*n) * (size_t)(next.nv + 1));
+
+		if (!n) {
+			free(v.b);
+			cfg_free(&next);
+			json_decref(answer);
+			return send_error(c, 500, NULL, "out of memory");
+		}
+		next.vips = n;
+		next.vips[next.nv++] = v;
+	}
+	st = commit(a, &next, err, sizeof(err));
+	cfg_free(&next);
+	if (st) {
+		json_decref(answer);
+		return send_error(c, st, st == 400 ? error_field(err) : NULL, "%s", err);
+	}
+	log_info("api: %s", json_string_value(json_object_get(answer, "done")));
+	return send_json(c, ok_status, answer);
+}
+
+/* ---- requests ------------------------------------------------------------------------ */
+
+static json_t *find_status_vip(json_t *status, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(status, "vips"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")), name))
+			return v;
+	return NULL;
+}
+
+static bool token_ok(struct api *a, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	size_t n = strlen(a->token);
+	unsigned char diff = 0;
+
+	if (!h || strncmp(h, "Bearer ", 7) || strlen(h + 7) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) /* the same time for every wrong token */
+		diff |= (unsigned char)(h[7 + i] ^ a->token[i]);
+	return !diff;
+}
+
+static enum MHD_Result serve_file(struct api *a, struct MHD_Connection *c, const char *url)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = { { ".html", "text/html; charset=utf-8" }, { ".js", "text/javascript" },
+		      { ".css", "text/css" }, { ".svg", "image/svg+xml" }, { ".png", "image/png" },
+		      { ".json", "application/json" } };
+	const char *type = "application/octet-stream", *dot;
+	char path[600];
+	struct stat st;
+	int fd;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!a->web_dir[0] || strstr(url, ".."))
+		return send_error(c, 404, NULL, "no such page: %s", url);
+	snprintf(path, sizeof(path), "%s%s", a->web_dir, strcmp(url, "/") ? url : "/index.html");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return send_error(c, 404, NULL, "no such page: %s", url);
+	}
+	dot = strrchr(path, '.');
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(dot, types[i].ext))
+			type = types[i].type;
+	r = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char *url,
+			     const char *method, json_t *body)
+{
+	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST"),
+	     patch = !strcmp(method, "PATCH") || !strcmp(method, "PUT"),
+	     del = !strcmp(method, "DELETE");
+	const struct cfg *cur = engine_model(a->e);
+	char name[CFG_NAME_MAX + 1] = "", baddr[64] = "", rest[16] = "";
+
+	if (!strcmp(url, "/metrics") && get) {
+		json_t *st = engine_status(a->e);
+		char *text = api_metrics_text(st);
+		enum MHD_Result r;
+
+		json_decref(st);
+		if (!text)
+			return send_error(c, 500, NULL, "out of memory");
+		r = send_text(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+		free(text);
+		return r;
+	}
+	if (strncmp(url, API_PREFIX "/", strlen(API_PREFIX) + 1)) {
+		if (get)
+			return serve_file(a, c, url);
+		return send_error(c, 404, NULL, "no such resource: %s (the API is under " API_PREFIX "/)", url);
+	}
+	url += strlen(API_PREFIX);
+	if (!strcmp(url, "/status") && get) {
+		json_t *st = engine_status(a->e), *o;
+		size_t nb = 0, i;
+		json_t *v;
+
+		json_array_foreach(json_object_get(st, "vips"), i, v)
+			nb += json_array_size(json_object_get(v, "backends"));
+		o = json_pack("{s:s, s:s, s:O, s:s, s:I, s:I, s:I}", "version", DSRLB_VERSION,
+			      "interface", cur->iface, "mode", json_object_get(st, "mode"), "config",
+			      a->path, "uptime_seconds", (json_int_t)(time(NULL) - a->started),
+			      "vips", (json_int_t)json_array_size(json_object_get(st, "vips")),
+			      "backends", (json_int_t)nb);
+		if (json_object_get(st, "flow_table"))
+			json_object_set(o, "flow_table", json_object_get(st, "flow_table"));
+		json_decref(st);
+		return send_json(c, 200, o);
+	}
+	if (!strcmp(url, "/stats") && get)
+		return send_json(c, 200, engine_status(a->e));
+	if (!strcmp(url, "/vips")) {
+		if (get) {
+			json_t *st = engine_status(a->e), *v = json_incref(json_object_get(st, "vips"));
+
+			json_decref(st);
+			return send_json(c, 200, v);
+		}
+		if (!post)
+			return send_error(c, 405, NULL, "%s %s: use GET or POST", method, url);
+		if (!json_is_object(body))
+			return send_error(c, 400, NULL, "the body must be a vip: a JSON object with name, address, backends, ...");
+		const char *n = json_string_value(json_object_get(body, "name"));
+		json_t *ans = json_pack("{s:s++}", "done", "vip '", n ? n : "?", "' created");
+
+		return change(a, c, NULL, body, 201, ans);
+	}
+	/* /vips/NAME[/backends[/ADDR]] */
+	if (sscanf(url, "/vips/%64[^/]/backends/%63[^/]/%15s", name, baddr, rest) < 1 ||
+	    strncmp(url, "/vips/", 6))
+		return send_error(c, 404, NULL, "no such resource: " API_PREFIX "%s", url);
+	if (rest[0])
+		return send_error(c, 404, NULL, "no such resource: " API_PREFIX "%s", url);
+	int at = vip_index(cur, name);
+	bool backends = strstr(url + 6 + strlen(name), "/backends") != NULL;
+
+	if (at < 0)
+		return send_error(c, 404, "name", "no vip named '%s' (GET " API_PREFIX "/vips lists them)", name);
+	json_t *vipj = model_vip_json(&cur->vips[at], false), *bs = json_object_get(vipj, "backends");
+	enum MHD_Result r;
+
+	if (!backends) {
+		if (get) {
+			json_t *st = engine_status(a->e), *v = json_incref(find_status_vip(st, name));
+
+			json_decref(st);
+			json_decref(vipj);
+			return send_json(c, 200, v);
+		}
+		if (del) {
+			json_decref(vipj);
+			return change(a, c, name, NULL, 200,
+				      json_pack("{s:s++}", "done", "vip '", name, "' deleted"));
+		}
+		if (!patch) {
+			json_decref(vipj);
+			return send_error(c, 405, NULL, "%s %s: use GET, PATCH, PUT or DELETE", method, url);
+		}
+		if (!json_is_object(body)) {
+			json_decref(vipj);
+			return send_error(c, 400, NULL, "the body must be a JSON object of the keys to change");
+		}
+		if (!strcmp(method, "PUT")) { /* replace: what the body does not say is default */
+			json_decref(vipj);
+			vipj = json_deep_copy(body);
+			if (!json_object_get(vipj, "name"))
+				json_object_set_new(vipj, "name", json_string(name));
+		} else {
+			json_object_update(vipj, body);
+		}
+		r = change(a, c, name, vipj, 200, json_pack("{s:s++}", "done", "vip '", name, "' changed"));
+		json_decref(vipj);
+		return r;
+	}
+	if (!baddr[0]) { /* /vips/NAME/backends */
+		if (get) {
+			json_t *st = engine_status(a->e),
+			       *v = json_incref(json_object_get(find_status_vip(st, name), "backends"));
+
+			json_decref(st);
+			json_decref(vipj);
+			return send_json(c, 200, v);
+		}
+		if (!post) {
+			json_decref(vipj);
+			return send_error(c, 405, NULL, "%s %s: use GET or POST", method, url);
+		}
+		if (!json_is_object(body) && !json_is_string(body)) {
+			json_decref(vipj);
+			return send_error(c, 400, NULL, "the body must be a backend: {\"address\": ..., \"weight\": ...} or an address");
+		}
+		const json_t *ad = json_is_string(body) ? body : json_object_get(body, "address");
+		struct dsrlb_addr x;
+
+		if (json_is_string(ad) && !addr_parse(json_string_value(ad), &x) &&
+		    backend_index(bs, &x) >= 0) {
+			json_decref(vipj);
+			return send_error(c, 409, "address", "backend %s is in vip '%s' already (PATCH it to change it)",
+					  json_string_value(ad), name);
+		}
+		json_array_append(bs, body);
+		r = change(a, c, name, vipj, 201,
+			   json_pack("{s:s+++++}", "done", "vip '", name, "': backend ",
+				     json_is_string(ad) ? json_string_value(ad) : "?", " added", ""));
+		json_decref(vipj);
+		return r;
+	}
+	struct dsrlb_addr x;
+	int bi;
+
+	if (addr_parse(baddr, &x)) {
+		json_decref(vipj);
+		return send_error(c, 400, "address", "'%s' is not an IPv4 or IPv6 address", baddr);
+	}
+	bi = backend_index(bs, &x);
+	if (bi < 0) {
+		json_decref(vipj);
+		return send_error(c, 404, "address", "vip '%s' has no backend %s", name, baddr);
+	}
+	if (get) {
+		json_t *st = engine_status(a->e),
+		       *v = json_incref(json_array_get(json_object_get(find_status_vip(st, name), "backends"),
+						       (size_t)bi));
+
+		json_decref(st);
+		json_decref(vipj);
+		return send_json(c, 200, v);
+	}
+	if (del) {
+		if (json_array_size(bs) == 1) {
+			json_decref(vipj);
+			return send_error(c, 409, "backends",
+					  "backend %s is the last of vip '%s'; a vip needs one (delete the vip instead)",
+					  baddr, name);
+		}
+		json_array_remove(bs, (size_t)bi);
+		r = change(a, c, name, vipj, 200,
+			   json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " deleted"));
+		json_decref(vipj);
+		return r;
+	}
+	if (!patch) {
+		json_decref(vipj);
+		return send_error(c, 405, NULL, "%s %s: use GET, PATCH or DELETE", method, url);
+	}
+	if (!json_is_object(body)) {
+		json_decref(vipj);
+		return send_error(c, 400, NULL, "the body must be a JSON object of the keys to change (weight, state, health_check)");
+	}
+	json_t *ba = json_object_get(body, "address");
+	struct dsrlb_addr y;
+
+	if (ba && (!json_is_string(ba) || addr_parse(json_string_value(ba), &y) || addr_cmp(&x, &y))) {
+		json_decref(vipj);
+		return send_error(c, 400, "address", "a backend's address cannot change; add the new one and delete %s", baddr);
+	}
+	json_t *cur_b = json_array_get(bs, (size_t)bi), *nb;
+
+	if (json_is_string(cur_b))
+		nb = json_pack("{s:O}", "address", cur_b);
+	else
+		nb = json_deep_copy(cur_b);
+	json_object_update(nb, body);
+	json_array_set_new(bs, (size_t)bi, nb);
+	r = change(a, c, name, vipj, 200,
+		   json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " changed"));
+	json_decref(vipj);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct listener *l = cls;
+	struct api *a = l->api;
+	struct req *rq = *con_cls;
+	json_t *body = NULL;
+	json_error_t je;
+	enum MHD_Result r;
+
+	(void)version;
+	if (!rq) { /* the first call: headers only */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		if (l->need_token && !token_ok(a, c))
+			return send_error(c, 401, NULL,
+					  "this address needs 'Authorization: Bearer TOKEN' (the token is in api.token_file on the balancer)");
+		if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
+			return send_error(c, 413, NULL, "the body is larger than %d bytes", API_BODY_MAX);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!rq->too_big && rq->len + *upload_size <= API_BODY_MAX) {
+			char *n = realloc(rq->body, rq->len + *upload_size + 1);
+
+			if (!n)
+				return MHD_NO;
+			rq->body = n;
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+			rq->body[rq->len] = 0;
+		} else {
+			rq->too_big = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big)
+		return send_error(c, 413, NULL, "the body is larger than %d bytes", API_BODY_MAX);
+	if (rq->len) {
+		body = json_loadb(rq->body, rq->len, JSON_DECODE_ANY, &je);
+		if (!body)
+			return send_error(c, 400, NULL, "the body is not valid JSON: %s (line %d, column %d)",
+					  je.text, je.line, je.column);
+	}
+	r = route(a, c, url, method, body);
+	json_decref(body);
+	return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char m[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(m, sizeof(m), fmt, ap);
+	n = strlen(m);
+	while (n && m[n - 1] == '\n')
+		m[--n] = 0;
+	log_debug("api: %s", m);
+}
+
+/* ---- listeners -------------------------------------------------------------------- */
+
+static int unix_listener(const struct cfg_api *conf, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)], *slash;
+	struct group *g = NULL;
+	int fd, probe;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", conf->socket);
+	snprintf(dir, sizeof(dir), "%s", conf->socket);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			snprintf(err, errlen, "api: cannot create %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (conf->group[0] && !(g = getgrnam(conf->group))) {
+		snprintf(err, errlen, "api: group '%s' does not exist (api.group)", conf->group);
+		return -1;
+	}
+	/* a socket left by a daemon that died: remove it; one that answers: refuse */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(probe);
+		snprintf(err, errlen, "api: %s answers: another dsrlb daemon is running (or set api.socket)",
+			 conf->socket);
+		return -1;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(conf->socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(conf->socket, 0660) || (g && chown(conf->socket, 0, g->gr_gid)) ||
+	    listen(fd, 64)) {
+		snprintf(err, errlen, "api: cannot listen on %s: %s", conf->socket, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static int read_token(const char *path, char *out, size_t size, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+
+	if (!path[0]) {
+		snprintf(err, errlen, "api: listen on a non-loopback address needs api.token_file (a root-only file with the bearer token)");
+		return -1;
+	}
+	f = fopen(path, "re");
+	if (!f || fstat(fileno(f), &st)) {
+		snprintf(err, errlen, "api: cannot read token_file %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077)) {
+		fclose(f);
+		snprintf(err, errlen, "api: token_file %s must be a regular file owned by root with mode 0600 (now %04o, uid %u); fix: chown root:root %s; chmod 600 %s",
+			 path, st.st_mode & 07777, st.st_uid, path, path);
+		return -1;
+	}
+	if (!fgets(out, (int)size, f))
+		out[0] = 0;
+	fclose(f);
+	out[strcspn(out, "\r\n")] = 0;
+	if (strlen(out) < 16) {
+		snprintf(err, errlen, "api: the token in %s is shorter than 16 characters (make one: head -c 32 /dev/urandom | base64 > %s)",
+			 path, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int start(struct api *a, int i, unsigned flags, int fd, const struct sockaddr *sa,
+		 char *err, size_t errlen)
+{
+	struct listener *l = &a->l[i];
+
+	l->api = a;
+	l->d = MHD_start_daemon(flags | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, 64u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+				fd >= 0 ? (intptr_t)fd : (intptr_t)sa, MHD_OPTION_END);
+	if (!l->d) {
+		snprintf(err, errlen, "api: cannot serve on %s", l->what);
+		return -1;
+	}
+	a->nl = i + 1;
+	return 0;
+}
+
+int api_open(struct api **out, const struct cfg *c, struct engine *e, const char *config_path,
+	     char *err, size_t errlen)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	int fd;
+
+	*out = NULL;
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->e = e;
+	a->started = time(NULL);
+	snprintf(a->path, sizeof(a->path), "%s", config_path);
+	snprintf(a->socket, sizeof(a->socket), "%s", c->api.socket);
+	snprintf(a->web_dir, sizeof(a->web_dir), "%s", c->api.web_dir);
+	fd = unix_listener(&c->api, err, errlen);
+	if (fd < 0) {
+		free(a);
+		return -EINVAL;
+	}
+	snprintf(a->l[0].what, sizeof(a->l[0].what), "%s", c->api.socket);
+	if (start(a, 0, 0, fd, NULL, err, errlen)) {
+		close(fd);
+		api_close(a);
+		return -EINVAL;
+	}
+	log_info("api: listening on %s (mode 0660%s%s)", c->api.socket,
+		 c->api.group[0] ? ", group " : "", c->api.group);
+	if (c->api.listen[0]) {
+		struct sockaddr_storage ss;
+		struct listener *l = &a->l[1];
+
+		cfg_api_listen_parse(c->api.listen, &ss);
+		snprintf(l->what, sizeof(l->what), "%s", c->api.listen);
+		l->need_token = !is_loopback(&ss);
+		if ((l->need_token || c->api.token_file[0]) &&
+		    read_token(c->api.token_file, a->token, sizeof(a->token), err, errlen)) {
+			api_close(a);
+			return -EINVAL;
+		}
+		l->need_token |= c->api.token_file[0] != 0;
+		if (start(a, 1, ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0, -1,
+			  (struct sockaddr *)&ss, err, errlen)) {
+			snprintf(err, errlen, "api: cannot listen on %s: %s", c->api.listen,
+				 strerror(errno));
+			api_close(a);
+			return -EINVAL;
+		}
+		log_info("api: listening on http://%s/%s", c->api.listen,
+			 l->need_token ? " (bearer token required)" : "");
+	}
+	*out = a;
+	return 0;
+}
+
+int api_pollfds(struct api *a, struct pollfd *p, int max)
+{
+	int n = 0;
+
+	for (int i = 0; a && i < a->nl && n < max; i++) {
+		const union MHD_DaemonInfo *info =
+			MHD_get_daemon_info(a->l[i].d, MHD_DAEMON_INFO_EPOLL_FD);
+
+		if (!info)
+			continue;
+		p[n].fd = info->epoll_fd;
+		p[n].events = POLLIN;
+		p[n++].revents = 0;
+	}
+	return n;
+}
+
+void api_run(struct api *a)
+{
+	for (int i = 0; a && i < a->nl; i++)
+		MHD_run(a->l[i].d);
+}
+
+void api_close(struct api *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->nl; i++)
+		if (a->l[i].d)
+			MHD_stop_daemon(a->l[i].d);
+	if (a->nl)
+		unlink(a->socket);
+	free(a);
+}
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+struct mbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void mput(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mput(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !b->s)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->len + (size_t)n + 1) * 2;
+		char *s = realloc(b->s, cap);
+
+		if (!s) {
+			free(b->s);
+			b->s = NULL;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* A label value: backslash, quote and newline escaped. */
+static const char *lv(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 3 < size; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			out[o++] = '\\';
+			out[o++] = *s == '\n' ? 'n' : *s;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static void head(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mput(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static json_int_t ival(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+char *api_metrics_text(const json_t *st)
+{
+	static const struct {
+		const char *name, *type, *help, *key;
+		bool backend;
+	} per[] = {
+		{ "dsrlb_vip_packets_total", "counter", "Packets sent on to a backend, per VIP.", "packets", false },
+		{ "dsrlb_vip_bytes_total", "counter", "Bytes sent on to a backend, per VIP.", "bytes", false },
+		{ "dsrlb_backend_packets_total", "counter", "Packets sent to the backend.", "packets", true },
+		{ "dsrlb_backend_bytes_total", "counter", "Bytes sent to the backend.", "bytes", true },
+		{ "dsrlb_backend_weight", "gauge", "The backend's configured weight.", "weight", true },
+		{ "dsrlb_backend_table_weight", "gauge", "The backend's weight in the table now (0: takes no new flows).", "table_weight", true },
+		{ "dsrlb_backend_active_flows", "gauge", "Live flows on the backend in the flow table.", "active_flows", true },
+	};
+	struct mbuf b = { malloc(4096), 0, 4096 };
+	const json_t *vips = json_object_get(st, "vips"), *v, *x;
+	static const char *const drop_reasons[] = { "l4_truncated", "ipv4_options", "fragment",
+						    "ipv6_exthdr", "no_backend" };
+	char l1[256], l2[256], l3[256];
+	size_t i, j;
+	const char *k;
+
+	if (!b.s)
+		return NULL;
+	b.s[0] = 0;
+	head(&b, "dsrlb_build_info", "gauge", "The version of dsrlb; always 1.");
+	mput(&b, "dsrlb_build_info{version=\"%s\"} 1\n", DSRLB_VERSION);
+	for (size_t m = 0; m < sizeof(per) / sizeof(per[0]); m++) {
+		head(&b, per[m].name, per[m].type, per[m].help);
+		json_array_foreach(vips, i, v) {
+			const char *vn = lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1));
+
+			if (!per[m].backend) {
+				mput(&b, "%s{vip=\"%s\",address=\"%s\",port=\"%lld\",protocol=\"%s\"} %lld\n",
+				     per[m].name, vn,
+				     lv(json_string_value(json_object_get(v, "address")), l2, sizeof(l2)),
+				     (long long)ival(v, "port"),
+				     lv(json_string_value(json_object_get(v, "protocol")), l3, sizeof(l3)),
+				     (long long)ival(v, per[m].key));
+				continue;
+			}
+			json_array_foreach(json_object_get(v, "backends"), j, x)
+				mput(&b, "%s{vip=\"%s\",backend=\"%s\"} %lld\n", per[m].name, vn,
+				     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
+				     (long long)ival(x, per[m].key));
+		}
+	}
+	head(&b, "dsrlb_backend_up", "gauge", "1 if the backend takes new flows (state up, healthy, resolved), else 0.");
+	json_array_foreach(vips, i, v)
+		json_array_foreach(json_object_get(v, "backends"), j, x)
+			mput(&b, "dsrlb_backend_up{vip=\"%s\",backend=\"%s\"} %d\n",
+			     lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1)),
+			     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
+			     !strcmp(json_string_value(json_object_get(x, "status")), "active"));
+	head(&b, "dsrlb_health_checks_total", "counter", "Health probes by result.");
+	json_array_foreach(vips, i, v)
+		json_array_foreach(json_object_get(v, "backends"), j, x) {
+			const json_t *h = json_object_get(x, "health");
+
+			if (!json_is_object(h))
+				continue;
+			lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1));
+			lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2));
+			mput(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"passed\"} %lld\n",
+			     l1, l2, (long long)ival(h, "passed"));
+			mput(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"failed\"} %lld\n",
+			     l1, l2, (long long)ival(h, "failed"));
+		}
+	head(&b, "dsrlb_health_check_duration_seconds", "gauge", "How long the last health probe took.");
+	json_array_foreach(vips, i, v)
+		json_array_foreach(json_object_get(v, "backends"), j, x) {
+			const json_t *h = json_object_get(x, "health");
+
+			if (json_is_object(h))
+				mput(&b, "dsrlb_health_check_duration_seconds{vip=\"%s\",backend=\"%s\"} %g\n",
+				     lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1)),
+				     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
+				     json_real_value(json_object_get(h, "last_duration_seconds")));
+		}
+	head(&b, "dsrlb_dropped_packets_total", "counter", "Frames to a VIP the data plane dropped, by reason.");
+	for (i = 0; i < sizeof(drop_reasons) / sizeof(drop_reasons[0]); i++)
+		mput(&b, "dsrlb_dropped_packets_total{reason=\"%s\"} %lld\n", drop_reasons[i],
+		     (long long)ival(json_object_get(st, "not_balanced"), drop_reasons[i]));
+	head(&b, "dsrlb_passed_packets_total", "counter", "Frames the data plane handed to the kernel unbalanced, by reason.");
+	json_object_foreach((json_t *)json_object_get(st, "not_balanced"), k, x) {
+		bool drop = false;
+
+		for (i = 0; i < sizeof(drop_reasons) / sizeof(drop_reasons[0]); i++)
+			drop |= !strcmp(k, drop_reasons[i]);
+		if (!drop)
+			mput(&b, "dsrlb_passed_packets_total{reason=\"%s\"} %lld\n", k,
+			     (long long)json_integer_value(x));
+	}
+	x = json_object_get(st, "flow_table");
+	if (x) {
+		head(&b, "dsrlb_flow_table_size", "gauge", "Flow table capacity (entries).");
+		mput(&b, "dsrlb_flow_table_size %lld\n", (long long)ival(x, "size"));
+		head(&b, "dsrlb_flow_table_entries", "gauge", "Live flows in the flow table.");
+		mput(&b, "dsrlb_flow_table_entries %lld\n", (long long)ival(x, "entries"));
+		head(&b, "dsrlb_flow_table_new_total", "counter", "Flows placed in the flow table.");
+		mput(&b, "dsrlb_flow_table_new_total %lld\n", (long long)ival(x, "new"));
+		head(&b, "dsrlb_flow_table_refused_total", "counter", "New flows refused (over new_flows_per_second per CPU).");
+		mput(&b, "dsrlb_flow_table_refused_total %lld\n", (long long)ival(x, "refused"));
+	}
+	return b.s;
+}
