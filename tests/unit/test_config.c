@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "model.h"
 
 static void bad(const char *what, const char *text, const char *needle)
 {
@@ -128,5 +129,46 @@ int main(void)
 	CHECK(n == 1 && strstr(errors, "/nonexistent/dsrlb.yaml: cannot read it"),
 	      "a missing file is named (%.*s)", (int)strcspn(errors, "\n"), errors);
 	free(errors);
+	/* The API writes the model back: the file it writes parses to the same model. */
+	{
+		static const char *const text =
+			HEAD "  - name: web\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n"
+			"    scheduler: lc\n    tcp_timeout: 100\n    hold_down: 0.5\n    all_down: drop\n"
+			"    health_check: {type: http, path: \"/a:b?x=1\", interval: 0.2, rise: 1}\n"
+			"    backends:\n      - 198.18.178.11\n      - {address: 198.18.178.12, weight: 3, state: drain,"
+			" health_check: {port: 81, target: real}}\n"
+			"  - name: v6\n    address: 2001:2::15\n    backends: [2001:2::11]\n"
+			"api: {socket: /run/x.sock, listen: \"[::1]:9180\"}\nflow_table: {size: 1000}\n";
+		struct cfg c2;
+		json_t *j1 = NULL, *j2 = NULL;
+		char *y = NULL, *e2 = NULL;
+
+		n = cfg_load_string("rt.yaml", text, &c, &errors);
+		CHECK(n == 0, "the round-trip config is valid (%.200s)", errors ? errors : "");
+		if (!n) {
+			j1 = model_cfg_json(&c);
+			y = model_yaml(j1);
+			CHECK(y && !cfg_load_string("written.yaml", y, &c2, &e2),
+			      "the written file parses (%.300s)", e2 ? e2 : "");
+			if (y && !e2) {
+				j2 = model_cfg_json(&c2);
+				CHECK(json_equal(j1, j2) && c2.vips[0].b[1].check.port == 81 &&
+					      c2.vips[0].b[1].check.real && c2.vips[0].check.interval_ms == 200 &&
+					      c2.vips[0].hold_down_ms == 500 && !strcmp(c2.api.listen, "[::1]:9180"),
+				      "and gives the same model: backend overrides, decimals, api keys");
+				cfg_free(&c2);
+			}
+			cfg_free(&c);
+		}
+		json_decref(j1);
+		json_decref(j2);
+		free(y);
+		free(e2);
+		free(errors);
+		errors = NULL;
+	}
+	bad("api listen without a port", HEAD WEB "api: {listen: 127.0.0.1}\n", "is not ADDR:PORT");
+	bad("api socket relative", HEAD WEB "api: {socket: x.sock}\n", "must be an absolute path");
+	bad("api unknown key", HEAD WEB "api: {port: 1}\n", "unknown key 'port'");
 	return check_done();
 }
