@@ -18,6 +18,7 @@
 #include "log.h"
 #include "model.h"
 #include "stats.h"
+#include "strbuf.h"
 #include "version.h"
 
 #define API_PREFIX "/api/v1"
@@ -806,40 +807,6 @@ void api_close(struct api *a)
 
 /* ---- metrics ------------------------------------------------------------------------ */
 
-struct mbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void mput(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mput(struct mbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !b->s)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->len + (size_t)n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (!s) {
-			free(b->s);
-			b->s = NULL;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* A label value: backslash, quote and newline escaped. */
 static const char *lv(const char *s, char *out, size_t size)
 {
@@ -857,9 +824,9 @@ static const char *lv(const char *s, char *out, size_t size)
 	return out;
 }
 
-static void head(struct mbuf *b, const char *name, const char *type, const char *help)
+static void head(struct strbuf *b, const char *name, const char *type, const char *help)
 {
-	mput(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static json_int_t ival(const json_t *o, const char *k)
@@ -881,7 +848,7 @@ char *api_metrics_text(const json_t *st)
 		{ "dsrlb_backend_table_weight", "gauge", "The backend's weight in the table now (0: takes no new flows).", "table_weight", true },
 		{ "dsrlb_backend_active_flows", "gauge", "Live flows on the backend in the flow table.", "active_flows", true },
 	};
-	struct mbuf b = { malloc(4096), 0, 4096 };
+	struct strbuf b = {};
 	const json_t *vips = json_object_get(st, "vips"), *v, *x;
 	static const char *const drop_reasons[] = { "l4_truncated", "ipv4_options", "fragment",
 						    "ipv6_exthdr", "no_backend" };
@@ -889,18 +856,15 @@ char *api_metrics_text(const json_t *st)
 	size_t i, j;
 	const char *k;
 
-	if (!b.s)
-		return NULL;
-	b.s[0] = 0;
 	head(&b, "dsrlb_build_info", "gauge", "The version of dsrlb; always 1.");
-	mput(&b, "dsrlb_build_info{version=\"%s\"} 1\n", DSRLB_VERSION);
+	sb_printf(&b, "dsrlb_build_info{version=\"%s\"} 1\n", DSRLB_VERSION);
 	for (size_t m = 0; m < sizeof(per) / sizeof(per[0]); m++) {
 		head(&b, per[m].name, per[m].type, per[m].help);
 		json_array_foreach(vips, i, v) {
 			const char *vn = lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1));
 
 			if (!per[m].backend) {
-				mput(&b, "%s{vip=\"%s\",address=\"%s\",port=\"%lld\",protocol=\"%s\"} %lld\n",
+				sb_printf(&b, "%s{vip=\"%s\",address=\"%s\",port=\"%lld\",protocol=\"%s\"} %lld\n",
 				     per[m].name, vn,
 				     lv(json_string_value(json_object_get(v, "address")), l2, sizeof(l2)),
 				     (long long)ival(v, "port"),
@@ -909,7 +873,7 @@ char *api_metrics_text(const json_t *st)
 				continue;
 			}
 			json_array_foreach(json_object_get(v, "backends"), j, x)
-				mput(&b, "%s{vip=\"%s\",backend=\"%s\"} %lld\n", per[m].name, vn,
+				sb_printf(&b, "%s{vip=\"%s\",backend=\"%s\"} %lld\n", per[m].name, vn,
 				     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
 				     (long long)ival(x, per[m].key));
 		}
@@ -917,7 +881,7 @@ char *api_metrics_text(const json_t *st)
 	head(&b, "dsrlb_backend_up", "gauge", "1 if the backend takes new flows (state up, healthy, resolved), else 0.");
 	json_array_foreach(vips, i, v)
 		json_array_foreach(json_object_get(v, "backends"), j, x)
-			mput(&b, "dsrlb_backend_up{vip=\"%s\",backend=\"%s\"} %d\n",
+			sb_printf(&b, "dsrlb_backend_up{vip=\"%s\",backend=\"%s\"} %d\n",
 			     lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1)),
 			     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
 			     !strcmp(json_string_value(json_object_get(x, "status")), "active"));
@@ -930,9 +894,9 @@ char *api_metrics_text(const json_t *st)
 				continue;
 			lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1));
 			lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2));
-			mput(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"passed\"} %lld\n",
+			sb_printf(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"passed\"} %lld\n",
 			     l1, l2, (long long)ival(h, "passed"));
-			mput(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"failed\"} %lld\n",
+			sb_printf(&b, "dsrlb_health_checks_total{vip=\"%s\",backend=\"%s\",result=\"failed\"} %lld\n",
 			     l1, l2, (long long)ival(h, "failed"));
 		}
 	head(&b, "dsrlb_health_check_duration_seconds", "gauge", "How long the last health probe took.");
@@ -941,14 +905,14 @@ char *api_metrics_text(const json_t *st)
 			const json_t *h = json_object_get(x, "health");
 
 			if (json_is_object(h))
-				mput(&b, "dsrlb_health_check_duration_seconds{vip=\"%s\",backend=\"%s\"} %g\n",
+				sb_printf(&b, "dsrlb_health_check_duration_seconds{vip=\"%s\",backend=\"%s\"} %g\n",
 				     lv(json_string_value(json_object_get(v, "name")), l1, sizeof(l1)),
 				     lv(json_string_value(json_object_get(x, "address")), l2, sizeof(l2)),
 				     json_real_value(json_object_get(h, "last_duration_seconds")));
 		}
 	head(&b, "dsrlb_dropped_packets_total", "counter", "Frames to a VIP the data plane dropped, by reason.");
 	for (i = 0; i < sizeof(drop_reasons) / sizeof(drop_reasons[0]); i++)
-		mput(&b, "dsrlb_dropped_packets_total{reason=\"%s\"} %lld\n", drop_reasons[i],
+		sb_printf(&b, "dsrlb_dropped_packets_total{reason=\"%s\"} %lld\n", drop_reasons[i],
 		     (long long)ival(json_object_get(st, "not_balanced"), drop_reasons[i]));
 	head(&b, "dsrlb_passed_packets_total", "counter", "Frames the data plane handed to the kernel unbalanced, by reason.");
 	json_object_foreach((json_t *)json_object_get(st, "not_balanced"), k, x) {
@@ -957,19 +921,19 @@ char *api_metrics_text(const json_t *st)
 		for (i = 0; i < sizeof(drop_reasons) / sizeof(drop_reasons[0]); i++)
 			drop |= !strcmp(k, drop_reasons[i]);
 		if (!drop)
-			mput(&b, "dsrlb_passed_packets_total{reason=\"%s\"} %lld\n", k,
+			sb_printf(&b, "dsrlb_passed_packets_total{reason=\"%s\"} %lld\n", k,
 			     (long long)json_integer_value(x));
 	}
 	x = json_object_get(st, "flow_table");
 	if (x) {
 		head(&b, "dsrlb_flow_table_size", "gauge", "Flow table capacity (entries).");
-		mput(&b, "dsrlb_flow_table_size %lld\n", (long long)ival(x, "size"));
+		sb_printf(&b, "dsrlb_flow_table_size %lld\n", (long long)ival(x, "size"));
 		head(&b, "dsrlb_flow_table_entries", "gauge", "Live flows in the flow table.");
-		mput(&b, "dsrlb_flow_table_entries %lld\n", (long long)ival(x, "entries"));
+		sb_printf(&b, "dsrlb_flow_table_entries %lld\n", (long long)ival(x, "entries"));
 		head(&b, "dsrlb_flow_table_new_total", "counter", "Flows placed in the flow table.");
-		mput(&b, "dsrlb_flow_table_new_total %lld\n", (long long)ival(x, "new"));
+		sb_printf(&b, "dsrlb_flow_table_new_total %lld\n", (long long)ival(x, "new"));
 		head(&b, "dsrlb_flow_table_refused_total", "counter", "New flows refused (over new_flows_per_second per CPU).");
-		mput(&b, "dsrlb_flow_table_refused_total %lld\n", (long long)ival(x, "refused"));
+		sb_printf(&b, "dsrlb_flow_table_refused_total %lld\n", (long long)ival(x, "refused"));
 	}
-	return b.s;
+	return b.oom ? NULL : b.s;
 }

@@ -237,7 +237,7 @@ static void print_status(const json_t *st, const json_t *stats)
 }
 
 static const char *const common_help =
-	"  -s, --socket PATH   the daemon's API socket (default " CFG_API_SOCKET_DEFAULT ")\n"
+	"  -s, --socket PATH   the daemon's API socket (default $DSRLB_SOCKET, else " CFG_API_SOCKET_DEFAULT ")\n"
 	"  -j, --json          print the daemon's answer as JSON\n"
 	"  -h, --help          this text\n";
 
@@ -273,7 +273,7 @@ static int cmd_show(int argc, char **argv, bool stats)
 		"Usage: dsrlb status [-s PATH] [-j]\n"
 		"The daemon's version, interface, uptime and config file, and per VIP how many\n"
 		"backends take new flows (and why the others do not).\n";
-	struct opts o = { CFG_API_SOCKET_DEFAULT, false };
+	struct opts o = { cfg_api_socket_default(), false };
 	int c, rc = 0;
 	json_t *st, *stat2 = NULL;
 
@@ -303,6 +303,30 @@ static int cmd_show(int argc, char **argv, bool stats)
 	return 0;
 }
 
+/* --all-down X -> "all_down": "X" (the option is the config key) */
+static void key_opt(json_t *body, const char *opt, const char *val)
+{
+	char key[32];
+	size_t i;
+
+	for (i = 0; opt[i] && i + 1 < sizeof(key); i++)
+		key[i] = opt[i] == '-' ? '_' : opt[i];
+	key[i] = 0;
+	json_object_set_new(body, key, json_string(val));
+}
+
+/* What a change did: the daemon's answer as JSON, or its one-line summary */
+static void print_done(const struct opts *o, json_t *ans)
+{
+	if (!ans)
+		return;
+	if (o->json)
+		print_json(ans);
+	else
+		printf("%s\n", str(ans, "done"));
+	json_decref(ans);
+}
+
 /* "ADDR" or "ADDR=WEIGHT" into a backend object */
 static json_t *backend_arg(const char *s)
 {
@@ -317,13 +341,13 @@ static int cmd_vip(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		COMMON_LONG,
-		{ "address", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "protocol", required_argument, NULL, 'P' },
-		{ "scheduler", required_argument, NULL, 'S' },
+		{ "address", required_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'k' },
+		{ "protocol", required_argument, NULL, 'k' },
+		{ "scheduler", required_argument, NULL, 'k' },
+		{ "all-down", required_argument, NULL, 'k' },
+		{ "hold-down", required_argument, NULL, 'k' },
 		{ "backend", required_argument, NULL, 'b' },
-		{ "all-down", required_argument, NULL, 'A' },
-		{ "hold-down", required_argument, NULL, 'H' },
 		{ 0 }
 	};
 	const char *help =
@@ -336,40 +360,20 @@ static int cmd_vip(int argc, char **argv)
 		"set changes only what it is given; --backend on set replaces the backend list.\n"
 		"Example: dsrlb vip add web --address 198.18.178.15 --port 8000 --protocol tcp \\\n"
 		"             --backend 198.18.178.11 --backend 198.18.178.12=2\n";
-	struct opts o = { CFG_API_SOCKET_DEFAULT, false };
+	struct opts o = { cfg_api_socket_default(), false };
 	json_t *body = json_object(), *bs = json_array(), *ans;
 	const char *verb, *name;
 	char path[200];
-	int c, rc = 0;
+	int c, rc = 0, li = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			json_object_set_new(body, "address", json_string(optarg));
-			break;
-		case 'p':
-			json_object_set_new(body, "port", json_string(optarg));
-			break;
-		case 'P':
-			json_object_set_new(body, "protocol", json_string(optarg));
-			break;
-		case 'S':
-			json_object_set_new(body, "scheduler", json_string(optarg));
-			break;
-		case 'A':
-			json_object_set_new(body, "all_down", json_string(optarg));
-			break;
-		case 'H':
-			json_object_set_new(body, "hold_down", json_string(optarg));
-			break;
-		case 'b':
+	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
+		if (c == 'b')
 			json_array_append_new(bs, backend_arg(optarg));
-			break;
-		default:
-			if ((rc = common_opt(c, &o, help)))
-				goto out;
-		}
+		else if (c == 'k')
+			key_opt(body, lo[li].name, optarg);
+		else if ((rc = common_opt(c, &o, help)))
+			goto out;
 	}
 	if (argc - optind != 2 || (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
 				   strcmp(argv[optind], "del"))) {
@@ -394,13 +398,7 @@ static int cmd_vip(int argc, char **argv)
 		ans = call(&o, !strcmp(verb, "set") ? "PATCH" : "DELETE", path,
 			   !strcmp(verb, "set") ? body : NULL, &rc);
 	}
-	if (ans) {
-		if (o.json)
-			print_json(ans);
-		else
-			printf("%s\n", str(ans, "done"));
-		json_decref(ans);
-	}
+	print_done(&o, ans);
 out:
 	json_decref(body);
 	json_decref(bs);
@@ -411,8 +409,8 @@ int client_backend(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		COMMON_LONG,
-		{ "weight", required_argument, NULL, 'w' },
-		{ "state", required_argument, NULL, 'S' },
+		{ "weight", required_argument, NULL, 'k' },
+		{ "state", required_argument, NULL, 'k' },
 		{ 0 }
 	};
 	const char *help =
@@ -423,25 +421,18 @@ int client_backend(int argc, char **argv)
 		"       dsrlb backend setup ...         (on a backend; see dsrlb backend setup --help)\n"
 		"Changes the running daemon and its config file (the same checks as the file).\n"
 		"Example: dsrlb backend drain web 198.18.178.11\n";
-	struct opts o = { CFG_API_SOCKET_DEFAULT, false };
+	struct opts o = { cfg_api_socket_default(), false };
 	json_t *body = json_object(), *ans;
 	const char *verb, *vip, *addr;
 	char path[300];
-	int c, rc = 0;
+	int c, rc = 0, li = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			json_object_set_new(body, "weight", json_string(optarg));
-			break;
-		case 'S':
-			json_object_set_new(body, "state", json_string(optarg));
-			break;
-		default:
-			if ((rc = common_opt(c, &o, help)))
-				goto out;
-		}
+	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
+		if (c == 'k')
+			key_opt(body, lo[li].name, optarg);
+		else if ((rc = common_opt(c, &o, help)))
+			goto out;
 	}
 	if (argc - optind != 3 ||
 	    (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
@@ -470,13 +461,7 @@ int client_backend(int argc, char **argv)
 		ans = call(&o, !strcmp(verb, "del") ? "DELETE" : "PATCH", path,
 			   !strcmp(verb, "del") ? NULL : body, &rc);
 	}
-	if (ans) {
-		if (o.json)
-			print_json(ans);
-		else
-			printf("%s\n", str(ans, "done"));
-		json_decref(ans);
-	}
+	print_done(&o, ans);
 out:
 	json_decref(body);
 	return rc == 3 ? 0 : rc;

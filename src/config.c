@@ -67,7 +67,16 @@ void cfg_init(struct cfg *c)
 	c->tcp_timeout = 300;
 	c->udp_timeout = 30;
 	c->new_flows_per_sec = 100000;
-	strcpy(c->api.socket, CFG_API_SOCKET_DEFAULT);
+	snprintf(c->api.socket, sizeof(c->api.socket), "%s", cfg_api_socket_default());
+}
+
+const char *cfg_api_socket_default(void)
+{
+	const char *env = getenv("DSRLB_SOCKET");
+
+	return env && env[0] == '/' && strlen(env) < sizeof(((struct cfg_api *)0)->socket) ?
+		       env :
+		       CFG_API_SOCKET_DEFAULT;
 }
 
 void cfg_free(struct cfg *c)

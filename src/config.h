@@ -70,6 +70,8 @@ struct cfg_api {
 };
 
 #define CFG_API_SOCKET_DEFAULT "/run/dsrlb/dsrlb.sock"
+/* $DSRLB_SOCKET if set (an absolute path), else CFG_API_SOCKET_DEFAULT */
+const char *cfg_api_socket_default(void);
 
 struct cfg {
 	char iface[IF_NAMESIZE];

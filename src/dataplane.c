@@ -300,6 +300,9 @@ int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6], bool new_ow
 		/* lc: the new owner starts with no active flows */
 		int err = update(dp->skel->maps.backend_conns, &id, &zero_conns);
 
+		/* and its counters start at 0: they are the new backend's */
+		if (!err)
+			err = dp_counter_reset(dp, DP_BACKEND_STATS, id);
 		if (err)
 			return err;
 	}
@@ -675,6 +678,20 @@ int dp_detach(struct dp *dp, int ifindex, enum dp_mode used)
 
 	/* REPLACE with old_prog_fd: detach only if the program there is ours. */
 	return bpf_xdp_detach(ifindex, mode_flags(used) | XDP_FLAGS_REPLACE, &o);
+}
+
+int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id)
+{
+	struct bpf_map *map = which == DP_VIP_STATS ? dp->skel->maps.vip_stats :
+						      dp->skel->maps.backend_stats;
+	struct dsrlb_counter *v = calloc(dp->ncpus, sizeof(*v));
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_update_elem(bpf_map__fd(map), &id, v, BPF_ANY) ? -errno : 0;
+	free(v);
+	return err;
 }
 
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,

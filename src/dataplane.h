@@ -123,6 +123,8 @@ int dp_conns_set(struct dp *dp, uint32_t id, int64_t n);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
 uint32_t dp_now(void);
 
+/* Zero one VIP's or backend's counters (an id taken by a new owner). */
+int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id);
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum);
 int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);

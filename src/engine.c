@@ -566,8 +566,17 @@ int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen
 		for (int k = 0; k < DSRLB_MAX_VIPS && id < 0; k++)
 			if (e->vips[k] && !taken[k] && vip_spec_eq(&e->vips[k]->spec, &cv->spec))
 				id = k;
-		if (id < 0)
+		if (id < 0) {
+			/* a new VIP: its counters start at 0, not at the last owner's */
 			id = free_vip_id(e, taken);
+			if (id >= 0 && dp_counter_reset(e->dp, DP_VIP_STATS, (uint32_t)id)) {
+				snprintf(err, errlen, "cannot reset the counters of VIP id %d: %s", id,
+					 strerror(errno));
+				vip_free(nv);
+				r = -EIO;
+				goto undo;
+			}
+		}
 		if (id < 0) {
 			snprintf(err, errlen, "no free VIP id (at most %d)", DSRLB_MAX_VIPS);
 			vip_free(nv);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "strbuf.h"
 
 /* Seconds from milliseconds: an integer when whole, else a decimal. */
 static json_t *seconds(uint32_t ms)
@@ -159,47 +160,13 @@ json_t *model_cfg_json(const struct cfg *c)
 
 /* ---- YAML text ------------------------------------------------------------ */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->oom)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->len + (size_t)n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* A scalar: plain when it cannot be misread, else JSON's double quotes (YAML too). */
-static void scalar(struct buf *b, const json_t *j)
+static void scalar(struct strbuf *b, const json_t *j)
 {
 	if (json_is_integer(j)) {
-		put(b, "%lld", (long long)json_integer_value(j));
+		sb_printf(b, "%lld", (long long)json_integer_value(j));
 	} else if (json_is_real(j)) {
-		put(b, "%g", json_real_value(j));
+		sb_printf(b, "%g", json_real_value(j));
 	} else if (json_is_string(j)) {
 		const char *s = json_string_value(j);
 		bool plain = *s && !strchr("-?.", *s);
@@ -208,22 +175,22 @@ static void scalar(struct buf *b, const json_t *j)
 			plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 				(*p >= '0' && *p <= '9') || strchr("_./-", *p);
 		if (plain) {
-			put(b, "%s", s);
+			sb_printf(b, "%s", s);
 		} else {
 			char *q = json_dumps(j, JSON_ENCODE_ANY);
 
-			put(b, "%s", q ? q : "\"\"");
+			sb_printf(b, "%s", q ? q : "\"\"");
 			free(q);
 		}
 	} else if (json_is_true(j) || json_is_false(j)) {
-		put(b, "%s", json_is_true(j) ? "true" : "false");
+		sb_printf(b, "%s", json_is_true(j) ? "true" : "false");
 	} else {
-		put(b, "null");
+		sb_printf(b, "null");
 	}
 }
 
 /* Flow style, on one line: {a: 1, b: x} or [a, b] */
-static void flow(struct buf *b, const json_t *j)
+static void flow(struct strbuf *b, const json_t *j)
 {
 	const char *k;
 	json_t *v;
@@ -232,20 +199,20 @@ static void flow(struct buf *b, const json_t *j)
 	if (json_is_object(j)) {
 		bool first = true;
 
-		put(b, "{");
+		sb_printf(b, "{");
 		json_object_foreach((json_t *)j, k, v) {
-			put(b, "%s%s: ", first ? "" : ", ", k);
+			sb_printf(b, "%s%s: ", first ? "" : ", ", k);
 			flow(b, v);
 			first = false;
 		}
-		put(b, "}");
+		sb_printf(b, "}");
 	} else if (json_is_array(j)) {
-		put(b, "[");
+		sb_printf(b, "[");
 		json_array_foreach(j, i, v) {
-			put(b, "%s", i ? ", " : "");
+			sb_printf(b, "%s", i ? ", " : "");
 			flow(b, v);
 		}
-		put(b, "]");
+		sb_printf(b, "]");
 	} else {
 		scalar(b, j);
 	}
@@ -256,22 +223,22 @@ static void flow(struct buf *b, const json_t *j)
  * items (the VIPs); short values (scalars, small mappings, lists of
  * scalars or small mappings: backends) in flow style on the key's line.
  */
-static void block(struct buf *b, const json_t *j, int ind)
+static void block(struct strbuf *b, const json_t *j, int ind)
 {
 	const char *k;
 	json_t *v;
 	size_t i;
 
 	json_object_foreach((json_t *)j, k, v) {
-		put(b, "%*s%s:", ind, "", k);
+		sb_printf(b, "%*s%s:", ind, "", k);
 		if (json_is_array(v) && json_array_size(v) &&
 		    json_is_object(json_array_get(v, 0)) &&
 		    json_object_get(json_array_get(v, 0), "backends")) {
-			put(b, "\n");
+			sb_printf(b, "\n");
 			for (i = 0; i < json_array_size(v); i++) {
 				size_t at;
 
-				put(b, "%*s  - ", ind, "");
+				sb_printf(b, "%*s  - ", ind, "");
 				at = b->len;
 				block(b, json_array_get(v, i), ind + 4);
 				/* the item's first key goes on the "- " line */
@@ -282,34 +249,30 @@ static void block(struct buf *b, const json_t *j, int ind)
 				}
 			}
 		} else if (json_is_array(v) && json_array_size(v)) {
-			put(b, "\n");
+			sb_printf(b, "\n");
 			for (i = 0; i < json_array_size(v); i++) {
-				put(b, "%*s  - ", ind, "");
+				sb_printf(b, "%*s  - ", ind, "");
 				flow(b, json_array_get(v, i));
-				put(b, "\n");
+				sb_printf(b, "\n");
 			}
 		} else if (json_is_object(v) && json_object_size(v) > 4) {
-			put(b, "\n");
+			sb_printf(b, "\n");
 			block(b, v, ind + 2);
 		} else {
-			put(b, " ");
+			sb_printf(b, " ");
 			flow(b, v);
-			put(b, "\n");
+			sb_printf(b, "\n");
 		}
 	}
 }
 
 char *model_yaml(const json_t *j)
 {
-	struct buf b = {};
+	struct strbuf b = {};
 
-	put(&b, "# Written by dsrlb: changes made through its API are kept here.\n");
+	sb_printf(&b, "# Written by dsrlb: changes made through its API are kept here.\n");
 	block(&b, j, 0);
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return b.oom ? NULL : b.s;
 }
 
 /* ---- parsing one VIP -------------------------------------------------------- */
@@ -339,7 +302,7 @@ int model_vip_parse(const struct cfg *base, const json_t *vip, struct cfg_vip *o
 	}
 	if (n) {
 		/* "request:4:20: what" -> "what": positions in a text the client never saw */
-		struct buf b = {};
+		struct strbuf b = {};
 
 		for (char *line = raw ? strtok(raw, "\n") : NULL; line; line = strtok(NULL, "\n")) {
 			char *msg = line;
@@ -351,7 +314,7 @@ int model_vip_parse(const struct cfg *base, const json_t *vip, struct cfg_vip *o
 				while (*msg == ' ')
 					msg++;
 			}
-			put(&b, "%s%s", b.len ? "\n" : "", msg);
+			sb_printf(&b, "%s%s", b.len ? "\n" : "", msg);
 		}
 		free(raw);
 		*errors = b.s ? b.s : strdup("invalid vip");

@@ -182,6 +182,17 @@ curl -s --unix-socket "$SOCK" http://dsrlb/metrics >"$PG_DIR/metrics.txt"
 check "GET /metrics parses with prometheus_client; dns got exactly the 25 datagrams sent (answered: $(grep -vc LOST "$PG_DIR/udp.out"))" \
 	/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$PG_DIR/metrics.txt" dns 25 "$sent"
 
+# A VIP deleted and made again reuses the ids (VIP and backends) the old one
+# had: the new one's counters start at 0.
+"$DSRLB" vip del dns -s "$SOCK" >/dev/null
+"$DSRLB" vip add dns --address "$VIP4" --port 9000 --protocol udp --backend "$B1_4" --backend "$B2_4" -s "$SOCK" >/dev/null
+pg_in client python3 "$ROOT/tests/lib/udp_client.py" "$VIP4" 9000 10 >"$PG_DIR/udp.out"
+sent=$(grep -c . "$PG_DIR/udp.out")
+curl -s --unix-socket "$SOCK" http://dsrlb/metrics >"$PG_DIR/metrics.txt"
+/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$PG_DIR/metrics.txt" dns 10 "$sent" | sed "s/^/# /"
+check "dns deleted and made again: its counters start at 0 (exactly the 10 sent since)" \
+	/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$PG_DIR/metrics.txt" dns 10 "$sent"
+
 # ---- a restart keeps what was done through the API ----
 pg_stop_lb
 pg_start_daemon "$CONF" || not_ok "the daemon did not start again on the file it wrote"

@@ -43,15 +43,6 @@ ${2:+        health_check: $2}
 EOF2
 }
 now_ms() { date +%s%3N; }
-# wait_log PATTERN [COUNT] [TENTHS]: until the daemon's log has COUNT lines matching
-wait_log() {
-	local i
-	for i in $(seq 1 "${3:-30}"); do
-		[ "$(grep -cE "$1" "$LOG")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 config >"$CONF"
 pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
@@ -98,14 +89,14 @@ pg_spawn b3 "$PG_DIR/http-b3-any.log" python3 -u -m http.server 8000 --bind 0.0.
 pg_wait_listen b3 tcp "0.0.0.0:8000"
 config "$B3_4" | pg_reload "$CONF"
 check "backend-03 added by a reload" test $? -eq 0
-wait_log "backend $B3_4 fails its health check"
+pg_wait_log "backend $B3_4 fails its health check"
 check "backend-03 without the VIP on lo fails its VIP-true probe" \
 	grep -q "backend $B3_4 fails its health check: no answer within 500 ms" "$LOG"
 out=$(for i in $(seq 1 20); do pg_in client curl -s --max-time 1 "http://$VIP4:8000/whoami" || echo FAIL; done)
 check "20 requests: none failed, none went to backend-03 ($(grep -c backend-03 <<<"$out") did, $(grep -c FAIL <<<"$out") failed)" \
 	bash -c "! grep -q 'FAIL\|backend-03' <<<'$out'"
 config "$B3_4" "{target: real}" | pg_reload "$CONF"
-wait_log "backend $B3_4 passes its health check again"
+pg_wait_log "backend $B3_4 passes its health check again"
 check "probing backend-03's own address instead calls it healthy (what VIP-true probing avoids)" \
 	grep -q "backend $B3_4 passes its health check again.*the backend's own address" "$LOG"
 config | pg_reload "$CONF"

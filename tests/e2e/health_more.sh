@@ -18,15 +18,6 @@ else
 	exit 1
 fi
 now_ms() { date +%s%3N; }
-# wait_log PATTERN [COUNT] [TENTHS]: until the daemon's log has COUNT lines matching
-wait_log() {
-	local i
-	for i in $(seq 1 "${3:-30}"); do
-		[ "$(grep -cE "$1" "$LOG")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # asks N: N HTTP requests from the client, one line each (the backend's name or FAIL)
 asks() {
 	local i
@@ -121,7 +112,7 @@ done
 n=$(grep -c "$udp_marks" "$LOG")
 for p in ${PG_UDP_PIDS[b1]}; do kill "$p"; wait "$p" 2>/dev/null; done
 # bounded 8 s: the 5 s hold-down of this VIP may still run from the flapping
-wait_log "$udp_marks" $((n + 1)) 80
+pg_wait_log "$udp_marks" $((n + 1)) 80
 check "backend-01's udp echo stopped: its udp check fails, saying why" \
 	bash -c "grep \"vip 'dns-like': backend $B1_4 fails its health check\" '$LOG' | tail -1 | grep -q 'refused (nothing listens) (2 in a row: udp $VIP4:9000/udp'"
 out=$(pg_in client python3 "$ROOT/tests/lib/udp_client.py" "$VIP4" 9000 20)
@@ -137,14 +128,14 @@ config 2 keep 8000 | sed '/name: dns-like/,$d; s/health_check: .*/health_check: 
 	pg_reload "$CONF"
 check "reloaded without health checks on web (only the neighbour decides)" test $? -eq 0
 pg_sysctl b2 net.ipv4.conf.all.arp_ignore=8
-wait_log "backend $B2_4: no answer to ARP/NDP on eth0 \(neighbour entry failed\)" 1 100
+pg_wait_log "backend $B2_4: no answer to ARP/NDP on eth0 \(neighbour entry failed\)" 1 100
 check "backend-02 silent: the daemon says its neighbour entry failed and takes it out" \
 	grep -q "backend $B2_4: no answer to ARP/NDP on eth0 (neighbour entry failed); it takes no new flows" "$LOG"
 out=$(asks 10)
 check "10 requests meanwhile: all answered by backend-01 ($(grep -c FAIL <<<"$out") failed)" \
 	test "$(grep -c '^backend-01$' <<<"$out")" -eq 10
 pg_sysctl b2 net.ipv4.conf.all.arp_ignore=1
-wait_log "backend $B2_4 resolves again" 1 50
+pg_wait_log "backend $B2_4 resolves again" 1 50
 check "backend-02 answers ARP again: the daemon puts it back" grep -q "backend $B2_4 resolves again" "$LOG"
 out=$(asks 20)
 check "and it gets new flows again ($(grep -c backend-02 <<<"$out") of 20), none fail" \
@@ -154,14 +145,14 @@ check "and it gets new flows again ($(grep -c backend-02 <<<"$out") of 20), none
 # there), while the service on 8000 still runs: keep sends to the last to fail,
 # drop drops.
 config 0.1 keep 8001 | sed '/name: dns-like/,$d' | pg_reload "$CONF"
-wait_log "vip 'web': EVERY backend is down; keeping .*, the last to fail, in the table \(all_down: keep\)"
+pg_wait_log "vip 'web': EVERY backend is down; keeping .*, the last to fail, in the table \(all_down: keep\)"
 check "all_down keep: the daemon says loudly that every backend is down and which one it keeps" \
 	grep -qE "^dsrlb: error: vip 'web': EVERY backend is down; keeping 198.18.178.1[12], the last to fail" "$LOG"
 out=$(asks 10)
 check "all_down keep: requests still answered ($(grep -c FAIL <<<"$out") of 10 failed)" \
 	test "$(grep -c FAIL <<<"$out")" -eq 0
 config 0.1 drop 8001 | sed '/name: dns-like/,$d' | pg_reload "$CONF"
-wait_log "vip 'web': EVERY backend is down; its new flows are dropped"
+pg_wait_log "vip 'web': EVERY backend is down; its new flows are dropped"
 check "all_down drop: the daemon says new flows are dropped" \
 	grep -q "^dsrlb: error: vip 'web': EVERY backend is down; its new flows are dropped" "$LOG"
 out=$(asks 5)
@@ -169,7 +160,7 @@ check "all_down drop: new connections get nothing ($(grep -c FAIL <<<"$out") of 
 	test "$(grep -c FAIL <<<"$out")" -eq 5
 n=$(grep -c "passes its health check again" "$LOG")
 config 0.1 drop 8000 | sed '/name: dns-like/,$d' | pg_reload "$CONF"
-wait_log "passes its health check again" $((n + 2))
+pg_wait_log "passes its health check again" $((n + 2))
 out=$(asks 10)
 check "health restored (check on 8000): requests answered again ($(grep -c FAIL <<<"$out") failed)" \
 	test "$(grep -c FAIL <<<"$out")" -eq 0

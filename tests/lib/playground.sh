@@ -17,6 +17,8 @@ PG_DIR=${PG_DIR:-$(mktemp -d /tmp/dsrlb-pg.XXXXXX)}
 PG_PIDS=()
 PG_ROOT=${PG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PG_NODES=(client gw lan lb b1 b2)
+# Each playground's daemon has its own API socket (docs/veth.md, item 13).
+export DSRLB_SOCKET=$PG_DIR/api.sock
 
 VIP4=198.18.178.15
 VIP6=2001:2::15
@@ -277,6 +279,17 @@ pg_reload() {
 		sleep 0.05
 	done
 	return 2
+}
+
+# pg_wait_log PATTERN [COUNT] [TENTHS]: until dsrlb's log has COUNT lines
+# matching the extended regex (default 1), at most TENTHS tenths of a second (30).
+pg_wait_log() {
+	local i
+	for i in $(seq 1 "${3:-30}"); do
+		[ "$(grep -cE "$1" "$PG_DIR/dsrlb.log")" -ge "${2:-1}" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # Stop dsrlb with SIGTERM; returns its exit status.
