@@ -255,17 +255,6 @@ static enum MHD_Result change(struct api *a, struct MHD_Connection *c, const cha
 
 /* ---- requests ------------------------------------------------------------------------ */
 
-static json_t *find_status_vip(json_t *status, const char *name)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(json_object_get(status, "vips"), i, v)
-		if (!strcmp(json_string_value(json_object_get(v, "name")), name))
-			return v;
-	return NULL;
-}
-
 static bool token_ok(struct api *a, struct MHD_Connection *c)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -317,16 +306,165 @@ static enum MHD_Result serve_file(struct api *a, struct MHD_Connection *c, const
 	return ret;
 }
 
+/* GET of a part of the status: the VIP named name (its backend i if i >= 0) */
+static enum MHD_Result send_status_part(struct api *a, struct MHD_Connection *c,
+					const char *name, int i)
+{
+	json_t *st = engine_status(a->e), *v = NULL, *x;
+	size_t k;
+
+	json_array_foreach(json_object_get(st, "vips"), k, x)
+		if (!strcmp(json_string_value(json_object_get(x, "name")), name))
+			v = x;
+	if (v && i >= -1)
+		v = i == -1 ? json_object_get(v, "backends") :
+			      json_array_get(json_object_get(v, "backends"), (size_t)i);
+	json_incref(v);
+	json_decref(st);
+	return v ? send_json(c, 200, v) : send_error(c, 404, NULL, "gone meanwhile");
+}
+
+#define WHOLE_VIP (-2)
+#define ITS_BACKENDS (-1)
+
+struct call {
+	struct api *a;
+	struct MHD_Connection *c;
+	const char *method, *url;
+	json_t *body;
+};
+
+static bool is(const struct call *k, const char *m)
+{
+	return !strcmp(k->method, m);
+}
+
+/* /vips */
+static enum MHD_Result vips(const struct call *k)
+{
+	const char *n;
+
+	if (is(k, "GET")) {
+		json_t *st = engine_status(k->a->e), *v = json_incref(json_object_get(st, "vips"));
+
+		json_decref(st);
+		return send_json(k->c, 200, v);
+	}
+	if (!is(k, "POST"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET or POST", k->method, k->url);
+	if (!json_is_object(k->body))
+		return send_error(k->c, 400, NULL,
+				  "the body must be a vip: a JSON object with name, address, backends, ...");
+	n = json_string_value(json_object_get(k->body, "name"));
+	return change(k->a, k->c, NULL, k->body, 201,
+		      json_pack("{s:s++}", "done", "vip '", n ? n : "?", "' created"));
+}
+
+/* /vips/NAME; vipj is the VIP as the file says it */
+static enum MHD_Result vip(const struct call *k, const char *name, json_t *vipj)
+{
+	json_t *next;
+	enum MHD_Result r;
+
+	if (is(k, "GET"))
+		return send_status_part(k->a, k->c, name, WHOLE_VIP);
+	if (is(k, "DELETE"))
+		return change(k->a, k->c, name, NULL, 200,
+			      json_pack("{s:s++}", "done", "vip '", name, "' deleted"));
+	if (!is(k, "PATCH") && !is(k, "PUT"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET, PATCH, PUT or DELETE", k->method,
+				  k->url);
+	if (!json_is_object(k->body))
+		return send_error(k->c, 400, NULL, "the body must be a JSON object of the keys to change");
+	if (is(k, "PUT")) { /* replace: what the body does not say is default */
+		next = json_deep_copy(k->body);
+		if (!json_object_get(next, "name"))
+			json_object_set_new(next, "name", json_string(name));
+	} else {
+		next = json_incref(vipj);
+		json_object_update(next, k->body);
+	}
+	r = change(k->a, k->c, name, next, 200,
+		   json_pack("{s:s++}", "done", "vip '", name, "' changed"));
+	json_decref(next);
+	return r;
+}
+
+/* /vips/NAME/backends */
+static enum MHD_Result backends(const struct call *k, const char *name, json_t *vipj)
+{
+	json_t *bs = json_object_get(vipj, "backends");
+	const json_t *ad = json_is_string(k->body) ? k->body : json_object_get(k->body, "address");
+	struct dsrlb_addr x;
+
+	if (is(k, "GET"))
+		return send_status_part(k->a, k->c, name, ITS_BACKENDS);
+	if (!is(k, "POST"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET or POST", k->method, k->url);
+	if (!json_is_object(k->body) && !json_is_string(k->body))
+		return send_error(k->c, 400, NULL,
+				  "the body must be a backend: {\"address\": ..., \"weight\": ...} or an address");
+	if (json_is_string(ad) && !addr_parse(json_string_value(ad), &x) && backend_index(bs, &x) >= 0)
+		return send_error(k->c, 409, "address",
+				  "backend %s is in vip '%s' already (PATCH it to change it)",
+				  json_string_value(ad), name);
+	json_array_append(bs, k->body);
+	return change(k->a, k->c, name, vipj, 201,
+		      json_pack("{s:s++++}", "done", "vip '", name, "': backend ",
+				json_is_string(ad) ? json_string_value(ad) : "?", " added"));
+}
+
+/* /vips/NAME/backends/ADDR */
+static enum MHD_Result backend(const struct call *k, const char *name, json_t *vipj,
+			       const char *baddr)
+{
+	json_t *bs = json_object_get(vipj, "backends"), *ba, *nb;
+	struct dsrlb_addr x, y;
+	int bi;
+
+	if (addr_parse(baddr, &x))
+		return send_error(k->c, 400, "address", "'%s' is not an IPv4 or IPv6 address", baddr);
+	bi = backend_index(bs, &x);
+	if (bi < 0)
+		return send_error(k->c, 404, "address", "vip '%s' has no backend %s", name, baddr);
+	if (is(k, "GET"))
+		return send_status_part(k->a, k->c, name, bi);
+	if (is(k, "DELETE")) {
+		if (json_array_size(bs) == 1)
+			return send_error(k->c, 409, "backends",
+					  "backend %s is the last of vip '%s'; a vip needs one (delete the vip instead)",
+					  baddr, name);
+		json_array_remove(bs, (size_t)bi);
+		return change(k->a, k->c, name, vipj, 200,
+			      json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr,
+					" deleted"));
+	}
+	if (!is(k, "PATCH"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET, PATCH or DELETE", k->method, k->url);
+	if (!json_is_object(k->body))
+		return send_error(k->c, 400, NULL,
+				  "the body must be a JSON object of the keys to change (weight, state, health_check)");
+	ba = json_object_get(k->body, "address");
+	if (ba && (!json_is_string(ba) || addr_parse(json_string_value(ba), &y) || addr_cmp(&x, &y)))
+		return send_error(k->c, 400, "address",
+				  "a backend's address cannot change; add the new one and delete %s", baddr);
+	nb = json_array_get(bs, (size_t)bi);
+	nb = json_is_string(nb) ? json_pack("{s:O}", "address", nb) : json_deep_copy(nb);
+	json_object_update(nb, k->body);
+	json_array_set_new(bs, (size_t)bi, nb);
+	return change(k->a, k->c, name, vipj, 200,
+		      json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " changed"));
+}
+
 static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char *url,
 			     const char *method, json_t *body)
 {
-	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST"),
-	     patch = !strcmp(method, "PATCH") || !strcmp(method, "PUT"),
-	     del = !strcmp(method, "DELETE");
+	const struct call k = { a, c, method, url, body };
 	const struct cfg *cur = engine_model(a->e);
-	char name[CFG_NAME_MAX + 1] = "", baddr[64] = "", rest[16] = "";
+	char path[512], *seg[5], *save = NULL;
+	int n = 0, at;
 
-	if (!strcmp(url, "/metrics") && get) {
+	if (!strcmp(url, "/metrics") && is(&k, "GET")) {
 		json_t *st = engine_status(a->e);
 		char *text = api_metrics_text(st);
 		enum MHD_Result r;
@@ -339,15 +477,17 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
 		return r;
 	}
 	if (strncmp(url, API_PREFIX "/", strlen(API_PREFIX) + 1)) {
-		if (get)
+		if (is(&k, "GET"))
 			return serve_file(a, c, url);
 		return send_error(c, 404, NULL, "no such resource: %s (the API is under " API_PREFIX "/)", url);
 	}
-	url += strlen(API_PREFIX);
-	if (!strcmp(url, "/status") && get) {
-		json_t *st = engine_status(a->e), *o;
+	/* the path after the prefix, in segments: vips / NAME / backends / ADDR */
+	snprintf(path, sizeof(path), "%s", url + strlen(API_PREFIX));
+	for (char *t = strtok_r(path, "/", &save); t && n < 5; t = strtok_r(NULL, "/", &save))
+		seg[n++] = t;
+	if (n == 1 && !strcmp(seg[0], "status") && is(&k, "GET")) {
+		json_t *st = engine_status(a->e), *o, *v;
 		size_t nb = 0, i;
-		json_t *v;
 
 		json_array_foreach(json_object_get(st, "vips"), i, v)
 			nb += json_array_size(json_object_get(v, "backends"));
@@ -361,163 +501,22 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
 		json_decref(st);
 		return send_json(c, 200, o);
 	}
-	if (!strcmp(url, "/stats") && get)
+	if (n == 1 && !strcmp(seg[0], "stats") && is(&k, "GET"))
 		return send_json(c, 200, engine_status(a->e));
-	if (!strcmp(url, "/vips")) {
-		if (get) {
-			json_t *st = engine_status(a->e), *v = json_incref(json_object_get(st, "vips"));
-
-			json_decref(st);
-			return send_json(c, 200, v);
-		}
-		if (!post)
-			return send_error(c, 405, NULL, "%s %s: use GET or POST", method, url);
-		if (!json_is_object(body))
-			return send_error(c, 400, NULL, "the body must be a vip: a JSON object with name, address, backends, ...");
-		const char *n = json_string_value(json_object_get(body, "name"));
-		json_t *ans = json_pack("{s:s++}", "done", "vip '", n ? n : "?", "' created");
-
-		return change(a, c, NULL, body, 201, ans);
-	}
-	/* /vips/NAME[/backends[/ADDR]] */
-	if (sscanf(url, "/vips/%64[^/]/backends/%63[^/]/%15s", name, baddr, rest) < 1 ||
-	    strncmp(url, "/vips/", 6))
-		return send_error(c, 404, NULL, "no such resource: " API_PREFIX "%s", url);
-	if (rest[0])
-		return send_error(c, 404, NULL, "no such resource: " API_PREFIX "%s", url);
-	int at = vip_index(cur, name);
-	bool backends = strstr(url + 6 + strlen(name), "/backends") != NULL;
-
+	if (n == 1 && !strcmp(seg[0], "vips"))
+		return vips(&k);
+	if (n < 2 || n > 4 || strcmp(seg[0], "vips") || (n > 2 && strcmp(seg[2], "backends")))
+		return send_error(c, 404, NULL, "no such resource: %s", url);
+	at = vip_index(cur, seg[1]);
 	if (at < 0)
-		return send_error(c, 404, "name", "no vip named '%s' (GET " API_PREFIX "/vips lists them)", name);
-	json_t *vipj = model_vip_json(&cur->vips[at], false), *bs = json_object_get(vipj, "backends");
-	enum MHD_Result r;
+		return send_error(c, 404, "name", "no vip named '%s' (GET " API_PREFIX "/vips lists them)",
+				  seg[1]);
 
-	if (!backends) {
-		if (get) {
-			json_t *st = engine_status(a->e), *v = json_incref(find_status_vip(st, name));
+	json_t *vipj = model_vip_json(&cur->vips[at], false);
+	enum MHD_Result r = n == 2 ? vip(&k, seg[1], vipj) :
+			    n == 3 ? backends(&k, seg[1], vipj) :
+				     backend(&k, seg[1], vipj, seg[3]);
 
-			json_decref(st);
-			json_decref(vipj);
-			return send_json(c, 200, v);
-		}
-		if (del) {
-			json_decref(vipj);
-			return change(a, c, name, NULL, 200,
-				      json_pack("{s:s++}", "done", "vip '", name, "' deleted"));
-		}
-		if (!patch) {
-			json_decref(vipj);
-			return send_error(c, 405, NULL, "%s %s: use GET, PATCH, PUT or DELETE", method, url);
-		}
-		if (!json_is_object(body)) {
-			json_decref(vipj);
-			return send_error(c, 400, NULL, "the body must be a JSON object of the keys to change");
-		}
-		if (!strcmp(method, "PUT")) { /* replace: what the body does not say is default */
-			json_decref(vipj);
-			vipj = json_deep_copy(body);
-			if (!json_object_get(vipj, "name"))
-				json_object_set_new(vipj, "name", json_string(name));
-		} else {
-			json_object_update(vipj, body);
-		}
-		r = change(a, c, name, vipj, 200, json_pack("{s:s++}", "done", "vip '", name, "' changed"));
-		json_decref(vipj);
-		return r;
-	}
-	if (!baddr[0]) { /* /vips/NAME/backends */
-		if (get) {
-			json_t *st = engine_status(a->e),
-			       *v = json_incref(json_object_get(find_status_vip(st, name), "backends"));
-
-			json_decref(st);
-			json_decref(vipj);
-			return send_json(c, 200, v);
-		}
-		if (!post) {
-			json_decref(vipj);
-			return send_error(c, 405, NULL, "%s %s: use GET or POST", method, url);
-		}
-		if (!json_is_object(body) && !json_is_string(body)) {
-			json_decref(vipj);
-			return send_error(c, 400, NULL, "the body must be a backend: {\"address\": ..., \"weight\": ...} or an address");
-		}
-		const json_t *ad = json_is_string(body) ? body : json_object_get(body, "address");
-		struct dsrlb_addr x;
-
-		if (json_is_string(ad) && !addr_parse(json_string_value(ad), &x) &&
-		    backend_index(bs, &x) >= 0) {
-			json_decref(vipj);
-			return send_error(c, 409, "address", "backend %s is in vip '%s' already (PATCH it to change it)",
-					  json_string_value(ad), name);
-		}
-		json_array_append(bs, body);
-		r = change(a, c, name, vipj, 201,
-			   json_pack("{s:s+++++}", "done", "vip '", name, "': backend ",
-				     json_is_string(ad) ? json_string_value(ad) : "?", " added", ""));
-		json_decref(vipj);
-		return r;
-	}
-	struct dsrlb_addr x;
-	int bi;
-
-	if (addr_parse(baddr, &x)) {
-		json_decref(vipj);
-		return send_error(c, 400, "address", "'%s' is not an IPv4 or IPv6 address", baddr);
-	}
-	bi = backend_index(bs, &x);
-	if (bi < 0) {
-		json_decref(vipj);
-		return send_error(c, 404, "address", "vip '%s' has no backend %s", name, baddr);
-	}
-	if (get) {
-		json_t *st = engine_status(a->e),
-		       *v = json_incref(json_array_get(json_object_get(find_status_vip(st, name), "backends"),
-						       (size_t)bi));
-
-		json_decref(st);
-		json_decref(vipj);
-		return send_json(c, 200, v);
-	}
-	if (del) {
-		if (json_array_size(bs) == 1) {
-			json_decref(vipj);
-			return send_error(c, 409, "backends",
-					  "backend %s is the last of vip '%s'; a vip needs one (delete the vip instead)",
-					  baddr, name);
-		}
-		json_array_remove(bs, (size_t)bi);
-		r = change(a, c, name, vipj, 200,
-			   json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " deleted"));
-		json_decref(vipj);
-		return r;
-	}
-	if (!patch) {
-		json_decref(vipj);
-		return send_error(c, 405, NULL, "%s %s: use GET, PATCH or DELETE", method, url);
-	}
-	if (!json_is_object(body)) {
-		json_decref(vipj);
-		return send_error(c, 400, NULL, "the body must be a JSON object of the keys to change (weight, state, health_check)");
-	}
-	json_t *ba = json_object_get(body, "address");
-	struct dsrlb_addr y;
-
-	if (ba && (!json_is_string(ba) || addr_parse(json_string_value(ba), &y) || addr_cmp(&x, &y))) {
-		json_decref(vipj);
-		return send_error(c, 400, "address", "a backend's address cannot change; add the new one and delete %s", baddr);
-	}
-	json_t *cur_b = json_array_get(bs, (size_t)bi), *nb;
-
-	if (json_is_string(cur_b))
-		nb = json_pack("{s:O}", "address", cur_b);
-	else
-		nb = json_deep_copy(cur_b);
-	json_object_update(nb, body);
-	json_array_set_new(bs, (size_t)bi, nb);
-	r = change(a, c, name, vipj, 200,
-		   json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " changed"));
 	json_decref(vipj);
 	return r;
 }

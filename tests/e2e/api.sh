@@ -31,6 +31,7 @@ api:
   group: nogroup
   listen: 198.18.178.10:9180
   token_file: $PG_DIR/token
+  web_dir: $PG_DIR/web
 vips:
   - name: web
     address: $VIP4
@@ -38,6 +39,8 @@ vips:
     protocol: tcp
     backends: [$B1_4, $B2_4]
 EOF2
+mkdir -p "$PG_DIR/web"
+printf '<title>dsrlb test page</title>' >"$PG_DIR/web/index.html"
 pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
 
 # api METHOD PATH [BODY]: sets $CODE (the HTTP status) and $ANS (the body)
@@ -94,6 +97,14 @@ api GET /api/v1/vips/web6
 out=$ANS
 check "PUT /api/v1/vips/web6 replaces it: one backend, scheduler back to maglev" \
 	test "$CODE" = 200 -a "$(jget 'len(d["backends"]), d["scheduler"]' <<<"$out")" = "1 maglev"
+
+out=$(curl -s --unix-socket "$SOCK" -w ' %{http_code} %{content_type}' http://dsrlb/)
+check "GET / serves web_dir/index.html as text/html ($out)" \
+	test "$out" = "<title>dsrlb test page</title> 200 text/html; charset=utf-8"
+check "a path out of web_dir (/../dsrlb.yaml): 404" \
+	test "$(curl -s --path-as-is --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' http://dsrlb/../dsrlb.yaml)" = 404
+check "a path below a resource (/api/v1/vips/web/frobs): 404" \
+	test "$(curl -s --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' http://dsrlb/api/v1/vips/web/frobs)" = 404
 
 # ---- errors: the status, a message a person can act on, nothing changed ----
 sum=$(sha256sum <"$CONF")
