@@ -225,13 +225,12 @@ static void print_status(const json_t *st, const json_t *stats)
 		       strchr(str(v, "address"), ':') ? "]" : "", num(v, "port"), str(v, "protocol"),
 		       str(v, "scheduler"), up, n);
 		json_array_foreach(json_object_get(v, "backends"), j, b) {
-			const json_t *h = json_object_get(b, "health");
+			const char *why = json_string_value(
+				json_object_get(json_object_get(b, "health"), "last_failure"));
 
-			if (!strcmp(str(b, "status"), "active"))
-				continue;
-			printf("    %s: %s%s%s\n", str(b, "address"), str(b, "status"),
-			       h && *str(h, "last_failure") && strcmp(str(h, "last_failure"), "-") ? ", last check: " : "",
-			       h && strcmp(str(h, "last_failure"), "-") ? str(h, "last_failure") : "");
+			if (strcmp(str(b, "status"), "active"))
+				printf("    %s: %s%s%s\n", str(b, "address"), str(b, "status"),
+				       why && *why ? ", last check: " : "", why ? why : "");
 		}
 	}
 }

@@ -680,10 +680,14 @@ int dp_detach(struct dp *dp, int ifindex, enum dp_mode used)
 	return bpf_xdp_detach(ifindex, mode_flags(used) | XDP_FLAGS_REPLACE, &o);
 }
 
+static struct bpf_map *counter_map(struct dp *dp, enum dp_counter_map which)
+{
+	return which == DP_VIP_STATS ? dp->skel->maps.vip_stats : dp->skel->maps.backend_stats;
+}
+
 int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id)
 {
-	struct bpf_map *map = which == DP_VIP_STATS ? dp->skel->maps.vip_stats :
-						      dp->skel->maps.backend_stats;
+	struct bpf_map *map = counter_map(dp, which);
 	struct dsrlb_counter *v = calloc(dp->ncpus, sizeof(*v));
 	int err;
 
@@ -697,8 +701,7 @@ int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id)
 int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
 		   struct dsrlb_counter *sum)
 {
-	struct bpf_map *map = which == DP_VIP_STATS ? dp->skel->maps.vip_stats :
-						      dp->skel->maps.backend_stats;
+	struct bpf_map *map = counter_map(dp, which);
 	struct dsrlb_counter *v = calloc(dp->ncpus, sizeof(*v));
 	int err;
 

@@ -36,7 +36,8 @@ struct pair {
 	const struct cfg_vip *v;
 	const struct cfg_backend *b;
 	uint32_t id;
-	bool has_mac, created, on_lan, arp_answers;
+	bool has_mac, created, on_lan;
+	bool answers_for_vip; /* ARP (IPv4) or NDP (IPv6) for its VIP */
 	uint8_t mac[6];
 	bool probed;         /* it has a service to probe (and a MAC) */
 	int vip_ok, real_ok; /* -1 no answer yet, 0 failed, 1 passed */
@@ -304,7 +305,7 @@ int doctor_run(const struct cfg *c)
 			for (int i = 0; i < np; i++)
 				if (p[i].has_mac && !memcmp(p[i].mac, macs[k], 6) &&
 				    !addr_cmp(&p[i].v->spec.addr, &c->vips[v].spec.addr))
-					p[i].arp_answers = known = true;
+					p[i].answers_for_vip = known = true;
 			if (!known) {
 				problems++;
 				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
@@ -338,12 +339,12 @@ int doctor_run(const struct cfg *c)
 				       a, c->iface, a, c->iface);
 				continue;
 			}
-			if (x->arp_answers && vp->spec.addr.family == DSRLB_AF_INET) {
+			if (x->answers_for_vip && vp->spec.addr.family == DSRLB_AF_INET) {
 				problems++;
 				printf("  PROBLEM %s (%s): answers ARP for the VIP %s, so it can take the VIP's traffic from the balancer\n"
 				       "          fix on %s: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (or: dsrlb backend setup --vip %s --persist)\n",
 				       a, mac_str(x->mac, m, sizeof(m)), va, a, va);
-			} else if (x->arp_answers) {
+			} else if (x->answers_for_vip) {
 				/* Linux answers NDP only for addresses on the asked interface */
 				problems++;
 				printf("  PROBLEM %s (%s): answers NDP for the VIP %s (the VIP is on its LAN interface, not on lo), so it can take the VIP's traffic from the balancer\n"

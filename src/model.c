@@ -219,8 +219,8 @@ static void flow(struct strbuf *b, const json_t *j)
 }
 
 /*
- * Block style: a mapping's keys one per line; a list of mappings as "- "
- * items (the VIPs); short values (scalars, small mappings, lists of
+ * Block style: a mapping's keys one per line; a top-level list of mappings
+ * as "- " items (the VIPs); short values (scalars, small mappings, lists of
  * scalars or small mappings: backends) in flow style on the key's line.
  */
 static void block(struct strbuf *b, const json_t *j, int ind)
@@ -231,9 +231,8 @@ static void block(struct strbuf *b, const json_t *j, int ind)
 
 	json_object_foreach((json_t *)j, k, v) {
 		sb_printf(b, "%*s%s:", ind, "", k);
-		if (json_is_array(v) && json_array_size(v) &&
-		    json_is_object(json_array_get(v, 0)) &&
-		    json_object_get(json_array_get(v, 0), "backends")) {
+		if (ind == 0 && json_is_array(v) && json_array_size(v) &&
+		    json_is_object(json_array_get(v, 0))) {
 			sb_printf(b, "\n");
 			for (i = 0; i < json_array_size(v); i++) {
 				size_t at;

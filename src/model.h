@@ -27,7 +27,8 @@ char *model_yaml(const json_t *j);
 /*
  * Parse one VIP given as JSON in the config file's shape, with the parser
  * and checks of the config file. 0 and *out filled (the caller frees out->b),
- * or the number of errors with the messages in *errors ("request: what").
+ * or the number of errors with the messages in *errors, one per line, without
+ * the positions (they point into a text the client never saw).
  */
 int model_vip_parse(const struct cfg *base, const json_t *vip, struct cfg_vip *out,
 		    char **errors);

@@ -94,7 +94,7 @@ json_t *engine_status(struct engine *e)
 	json_t *o = json_object(), *vips = json_array(), *reasons = json_object();
 	int64_t *active = calloc(DSRLB_MAX_BACKENDS, sizeof(*active));
 	uint64_t rs[DSRLB_R__MAX], fs[DSRLB_FS__MAX], live = 0;
-	char a[ADDR_STRLEN], m[18];
+	char m[18];
 
 	json_object_set_new(o, "interface", json_string(e->base.iface));
 	json_object_set_new(o, "mode", json_string(e->used == DP_MODE_SKB ? "skb" : "native"));
@@ -163,7 +163,6 @@ json_t *engine_status(struct engine *e)
 					      (json_int_t)fs[DSRLB_FS_NEW], "refused",
 					      (json_int_t)fs[DSRLB_FS_REFUSED], "placed_again",
 					      (json_int_t)fs[DSRLB_FS_REPLACED]));
-	(void)a;
 	free(active);
 	return o;
 }
