@@ -118,11 +118,13 @@ EOF2
 plain | pg_reload "$CONF"
 
 # 3. Drain: a long download on the drained backend completes; no new connection goes there.
-pg_spawn client "$PG_DIR/dl.log" curl -sf --limit-rate 1000k --local-port 40100 \
+# port 61100: above the ephemeral range (32768-60999), so no earlier request's
+# TIME_WAIT holds it (curl would fail with 45, "bind failed")
+pg_spawn client "$PG_DIR/dl.log" curl -sf --limit-rate 1000k --local-port 61100 \
 	-o "$PG_DIR/dl.bin" "http://$VIP4:8000/big.bin"
 DL=$PG_LAST_PID
 sleep 0.5
-if [ "$(pg_in b1 ss -tnH state established "( dport = :40100 )" | grep -c .)" -ge 1 ]; then
+if [ "$(pg_in b1 ss -tnH state established "( dport = :61100 )" | grep -c .)" -ge 1 ]; then
 	drained=backend-01
 	plain drain up | pg_reload "$CONF"
 else
