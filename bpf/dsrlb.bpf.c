@@ -29,6 +29,13 @@ const volatile struct dsrlb_knobs knobs = {};
  */
 const volatile struct dsrlb_vip_slot btf_anchor_vip_slot = {};
 
+/*
+ * dsrlb trace: set by the daemon (through the skeleton's mmap of .bss) while
+ * someone traces; records it could not write for want of room in the ring.
+ */
+volatile __u32 trace_on;
+__u64 trace_lost;
+
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 /* TCP flags byte (offset 13) */
@@ -49,9 +56,41 @@ static __always_inline int pass(__u32 reason)
 	return XDP_PASS;
 }
 
-static __always_inline int drop(__u32 reason)
+/*
+ * One trace record. Its own function (a BPF-to-BPF call), so the places that
+ * trace carry a call instead of a copy of this body each.
+ */
+static __noinline void trace_emit(const struct dsrlb_flow_key *fk, __u32 vip, __u32 bid,
+				  __u32 kind, __u32 reason)
+{
+	struct dsrlb_trace_event *ev;
+
+	if (!fk)
+		return;
+	ev = bpf_ringbuf_reserve(&trace, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&trace_lost, 1);
+		return;
+	}
+	ev->ns = bpf_ktime_get_ns();
+	ev->vip = vip;
+	ev->backend = bid;
+	ev->kind = (__u8)kind;
+	ev->reason = (__u8)reason;
+	ev->family = fk->family;
+	ev->proto = fk->proto;
+	ev->ports = fk->ports;
+	__builtin_memcpy(ev->saddr, fk->saddr, 16);
+	__builtin_memcpy(ev->daddr, fk->daddr, 16);
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* A frame for a VIP (vip: its id, or DSRLB_VIP_NONE if not chosen yet) dropped. */
+static __always_inline int drop(__u32 reason, const struct dsrlb_flow_key *fk, __u32 vip)
 {
 	count_reason(reason);
+	if (trace_on)
+		trace_emit(fk, vip, 0xffffffffu, DSRLB_T_DROP, reason);
 	return XDP_DROP;
 }
 
@@ -313,7 +352,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 	half = bpf_map_lookup_elem(&vip_half, &vip_id);
 	vi = bpf_map_lookup_elem(&vip_info, &vip_id);
 	if (!ring || !half || !vi)
-		return drop(DSRLB_R_NO_BACKEND);
+		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
 	if (knobs.new_flows_per_sec)
 		remember = f || flow_budget_take(now); /* a stale entry's slot is free */
 	if (vi->sched == DSRLB_SCHED_RR || vi->sched == DSRLB_SCHED_LC) {
@@ -344,11 +383,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		slot += knobs.ring_size;
 	rb = bpf_map_lookup_elem(ring, &slot);
 	if (!rb)
-		return drop(DSRLB_R_NO_BACKEND);
+		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
 	bid = *rb;
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
-		return drop(DSRLB_R_NO_BACKEND);
+		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
 	if (remember) {
 		__u32 t = fk->proto == IPPROTO_TCP ? vi->tcp_timeout : vi->udp_timeout;
 		struct dsrlb_flow nf = {
@@ -361,6 +400,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 			conns_add(bid, 1);
 		flow_remember(fk, f, &nf);
 	}
+	if (trace_on)
+		trace_emit(fk, vip_id, bid,
+			   !remember ? DSRLB_T_UNKEPT : f ? DSRLB_T_REPLACED : DSRLB_T_NEW, 0);
 
 rewrite:
 	mac_copy(eth->h_source, eth->h_dest); /* ours: checked above */
@@ -417,22 +459,21 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	as = index_find(idx, &ip->daddr, 1, DSRLB_AF_INET, 0, 0, 0);
 	if (!as)
 		return XDP_PASS;
+	struct dsrlb_flow_key fk = { .proto = ip->protocol, .family = DSRLB_AF_INET };
 
+	__builtin_memcpy(fk.saddr, &ip->saddr, 4);
+	__builtin_memcpy(fk.daddr, &ip->daddr, 4);
 	if (hlen != sizeof(*ip))
-		return drop(DSRLB_R_IPV4_OPTIONS);
+		return drop(DSRLB_R_IPV4_OPTIONS, &fk, DSRLB_VIP_NONE);
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return drop(DSRLB_R_FRAGMENT);
+		return drop(DSRLB_R_FRAGMENT, &fk, DSRLB_VIP_NONE);
 	if (l4_ports(c, ip->protocol, tot - hlen, &ports, &dport, &closing))
-		return drop(DSRLB_R_L4_TRUNCATED);
+		return drop(DSRLB_R_L4_TRUNCATED, &fk, DSRLB_VIP_NONE);
 
 	vip = vip_pick(idx, as, &ip->daddr, 1, DSRLB_AF_INET, ip->protocol, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS; /* a VIP address, but not this port: the host's */
-	struct dsrlb_flow_key fk = { .ports = ports, .proto = ip->protocol,
-				     .family = DSRLB_AF_INET };
-
-	__builtin_memcpy(fk.saddr, &ip->saddr, 4);
-	__builtin_memcpy(fk.daddr, &ip->daddr, 4);
+	fk.ports = ports;
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports, ip->protocol),
 		       &fk, closing);
@@ -481,24 +522,25 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 	as = index_find(idx, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, 0, 0, 0);
 	if (!as)
 		return XDP_PASS;
+	struct dsrlb_flow_key fk = { .proto = nh, .family = DSRLB_AF_INET6 };
+
+	__builtin_memcpy(fk.saddr, &ip6->saddr, 16);
+	__builtin_memcpy(fk.daddr, &ip6->daddr, 16);
 	/*
 	 * We do not walk extension headers: a VIP-bound packet that carries any
 	 * is dropped (counted), so a port is never read from the wrong place.
 	 */
 	if (nh == IPPROTO_FRAGMENT)
-		return drop(DSRLB_R_FRAGMENT);
+		return drop(DSRLB_R_FRAGMENT, &fk, DSRLB_VIP_NONE);
 	if (is_ipv6_exthdr(nh))
-		return drop(DSRLB_R_IPV6_EXTHDR);
+		return drop(DSRLB_R_IPV6_EXTHDR, &fk, DSRLB_VIP_NONE);
 	if (l4_ports(c, nh, plen, &ports, &dport, &closing))
-		return drop(DSRLB_R_L4_TRUNCATED);
+		return drop(DSRLB_R_L4_TRUNCATED, &fk, DSRLB_VIP_NONE);
 
 	vip = vip_pick(idx, as, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, nh, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS;
-	struct dsrlb_flow_key fk = { .ports = ports, .proto = nh, .family = DSRLB_AF_INET6 };
-
-	__builtin_memcpy(fk.saddr, &ip6->saddr, 16);
-	__builtin_memcpy(fk.daddr, &ip6->daddr, 16);
+	fk.ports = ports;
 	return forward(ctx, eth, vip,
 		       dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&ip6->saddr,
 				     (const __u32 *)&ip6->daddr, ports, nh),

@@ -154,4 +154,10 @@ struct {
 	__type(value, __u64);
 } reasons SEC(".maps");
 
+/* dsrlb trace's records (struct dsrlb_trace_event); not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, DSRLB_TRACE_RING_BYTES);
+} trace SEC(".maps");
+
 #endif /* DSRLB_MAPS_H */

@@ -180,6 +180,34 @@ enum dsrlb_reason {
 #define DSRLB_REASONS_SLOTS 64
 
 /*
+ * dsrlb trace: one record per decision, written to the trace ring buffer only
+ * while the daemon has a tracer (the program's trace_on, in .bss). Off, the
+ * packet path pays one load and a branch where a flow is placed or a frame
+ * for a VIP is dropped; a packet that follows its flow pays nothing.
+ */
+enum dsrlb_trace_kind {
+	DSRLB_T_NEW = 1,      /* a new flow, placed and remembered */
+	DSRLB_T_REPLACED = 2, /* its entry was stale (idle, backend gone): placed again */
+	DSRLB_T_UNKEPT = 3,   /* placed by the table, not remembered (no flow table, or refused) */
+	DSRLB_T_DROP = 4,     /* dropped: reason says why */
+};
+
+struct dsrlb_trace_event {
+	__u64 ns;      /* bpf_ktime_get_ns() */
+	__u32 vip;     /* DSRLB_VIP_NONE: dropped before a VIP was chosen */
+	__u32 backend; /* DSRLB_T_DROP: 0xffffffff */
+	__u8 kind;     /* enum dsrlb_trace_kind */
+	__u8 reason;   /* DSRLB_T_DROP: enum dsrlb_reason */
+	__u8 family;   /* DSRLB_AF_* */
+	__u8 proto;
+	__u32 ports;   /* as in the packet; 0 before the ports were read */
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+#define DSRLB_TRACE_RING_BYTES (1u << 20)
+
+/*
  * Read-only knobs, set by the loader before the program is loaded. One loaded
  * program serves one interface: its MAC is our source MAC, and only frames
  * addressed to it are balanced. Every ring has ring_size slots, which lets the

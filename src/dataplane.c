@@ -56,7 +56,8 @@ static int set_pin_paths(struct dp *dp, const char *dir)
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		int err;
 
-		if (bpf_map__is_internal(map))
+		/* internal: the program's own globals; trace: records of the moment */
+		if (bpf_map__is_internal(map) || bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
@@ -227,6 +228,22 @@ void dp_close(struct dp *dp)
 int dp_backends_fd(const struct dp *dp)
 {
 	return bpf_map__fd(dp->skel->maps.backends);
+}
+
+int dp_trace_fd(const struct dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.trace);
+}
+
+void dp_trace_enable(struct dp *dp, bool on)
+{
+	/* .bss is mapped into our memory: the program sees this store at once */
+	dp->skel->bss->trace_on = on;
+}
+
+uint64_t dp_trace_lost(const struct dp *dp)
+{
+	return __atomic_load_n(&dp->skel->bss->trace_lost, __ATOMIC_RELAXED);
 }
 
 int dp_prog_fd(const struct dp *dp)

@@ -46,6 +46,13 @@ bool dp_adopted(const struct dp *dp);
 int dp_pinned_meta(const char *pin_dir, struct dsrlb_meta *m);
 void dp_close(struct dp *dp);
 int dp_prog_fd(const struct dp *dp);
+/*
+ * dsrlb trace: the ring buffer of struct dsrlb_trace_event, the switch that
+ * makes the program write to it, and how many records found it full.
+ */
+int dp_trace_fd(const struct dp *dp);
+void dp_trace_enable(struct dp *dp, bool on);
+uint64_t dp_trace_lost(const struct dp *dp);
 /* The backends map (the health-check steering program shares it). */
 int dp_backends_fd(const struct dp *dp);
 
