@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/setup.c src/doctor.c src/sysctl.c src/log.c src/maglev.c \
-             src/neigh.c src/vipindex.c src/model.c src/api.c src/stats.c src/client.c src/strbuf.c
+             src/neigh.c src/vipindex.c src/model.c src/api.c src/stats.c src/client.c src/strbuf.c src/trace.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
 TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,6 +20,7 @@
 #include "model.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "trace.h"
 #include "version.h"
 
 #define API_PREFIX "/api/v1"
@@ -30,8 +32,30 @@ struct listener {
 	char what[140];
 };
 
+/* One client of GET /api/v1/trace: records wait in buf until MHD sends them. */
+struct tracer {
+	struct api *a;
+	struct MHD_Connection *c;
+	struct tracer *next;
+	char *buf;
+	size_t off, len, cap;
+	uint64_t skipped;   /* records not queued: this client reads too slowly */
+	uint64_t last_ms;   /* when something was last queued */
+	int vip;            /* VIP id followed, -1 for all */
+	char vip_name[CFG_NAME_MAX];
+	bool suspended;
+};
+
+#define TRACE_BUF_MAX (1u << 20) /* bytes queued per tracer at most */
+#define TRACE_MAX 16             /* tracers at once */
+#define TRACE_IDLE_MS 5000       /* an idle stream gets a blank line: dead clients show */
+
 struct api {
 	struct listener l[2];
+	struct tracer *tracers;
+	int ntracers;
+	struct ring_buffer *rb;
+	uint64_t lost_seen;
 	int nl;
 	struct engine *e;
 	char path[4096];   /* the config file changes are written to */
@@ -456,6 +480,207 @@ static enum MHD_Result backend(const struct call *k, const char *name, json_t *v
 		      json_pack("{s:s++++}", "done", "vip '", name, "': backend ", baddr, " changed"));
 }
 
+/* ---- trace -------------------------------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Queue one line for t and wake its connection. */
+static void trace_queue(struct tracer *t, const char *line, size_t n)
+{
+	if (t->len + n > TRACE_BUF_MAX) {
+		t->skipped++;
+		return;
+	}
+	if (t->len + n > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *nb;
+
+		while (cap < t->len + n)
+			cap *= 2;
+		nb = realloc(t->buf, cap);
+		if (!nb) {
+			t->skipped++;
+			return;
+		}
+		t->buf = nb;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, line, n);
+	t->len += n;
+	t->last_ms = now_ms();
+	if (t->suspended) {
+		t->suspended = false;
+		MHD_resume_connection(t->c);
+	}
+}
+
+static void trace_queue_json(struct tracer *t, json_t *j)
+{
+	char *line = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(16));
+
+	if (line) {
+		size_t n = strlen(line);
+
+		line[n] = '\n'; /* over the terminator: the line goes with its newline */
+		trace_queue(t, line, n + 1);
+		free(line);
+	}
+}
+
+static int trace_record(void *ctx, void *data, size_t size)
+{
+	struct api *a = ctx;
+	json_t *j = NULL;
+
+	if (size < sizeof(struct dsrlb_trace_event))
+		return 0;
+	for (struct tracer *t = a->tracers; t; t = t->next) {
+		if (t->vip >= 0 && engine_trace_vip(a->e, t->vip_name) != t->vip)
+			t->vip = engine_trace_vip(a->e, t->vip_name); /* deleted, or made again */
+		if (t->vip >= 0 ? !engine_trace_match(a->e, data, t->vip) : t->vip_name[0] != 0)
+			continue;
+		if (!j && !(j = engine_trace_json(a->e, data)))
+			return 0;
+		trace_queue_json(t, j);
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* The first tracer switches the data plane's records on, the last one off. */
+static void trace_switch(struct api *a, bool on)
+{
+	if (on && !a->rb) {
+		a->rb = ring_buffer__new(engine_trace_fd(a->e), trace_record, a, NULL);
+		if (!a->rb)
+			return;
+		ring_buffer__consume(a->rb); /* records of an earlier trace: nobody's now */
+		a->lost_seen = engine_trace_lost(a->e);
+		engine_trace_enable(a->e, true);
+		log_info("trace: on (a client follows decisions)");
+	} else if (!on && a->rb) {
+		engine_trace_enable(a->e, false);
+		ring_buffer__free(a->rb);
+		a->rb = NULL;
+		log_info("trace: off (no client follows decisions)");
+	}
+}
+
+static ssize_t trace_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct tracer *t = cls;
+	size_t n = t->len - t->off;
+
+	(void)pos;
+	if (!n) {
+		/* nothing to send: wait, out of MHD's loop, until trace_queue wakes us */
+		t->suspended = true;
+		MHD_suspend_connection(t->c);
+		return 0;
+	}
+	if (n > max)
+		n = max;
+	memcpy(buf, t->buf + t->off, n);
+	t->off += n;
+	if (t->off == t->len)
+		t->off = t->len = 0;
+	return (ssize_t)n;
+}
+
+static void trace_gone(void *cls)
+{
+	struct tracer *t = cls;
+	struct api *a = t->a;
+
+	for (struct tracer **p = &a->tracers; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	a->ntracers--;
+	if (!a->tracers)
+		trace_switch(a, false);
+	free(t->buf);
+	free(t);
+}
+
+static enum MHD_Result trace_start(const struct call *k)
+{
+	const char *vip = MHD_lookup_connection_value(k->c, MHD_GET_ARGUMENT_KIND, "vip");
+	struct api *a = k->a;
+	struct MHD_Response *resp;
+	struct tracer *t;
+	enum MHD_Result r;
+	json_t *hello;
+
+	if (!is(k, "GET"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET", k->method, k->url);
+	if (vip && engine_trace_vip(a->e, vip) < 0)
+		return send_error(k->c, 404, "vip", "no vip named '%s' (GET " API_PREFIX "/vips lists them)",
+				  vip);
+	if (a->ntracers >= TRACE_MAX)
+		return send_error(k->c, 503, NULL, "%d clients trace already; end one first", TRACE_MAX);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return send_error(k->c, 500, NULL, "out of memory");
+	t->a = a;
+	t->c = k->c;
+	t->vip = vip ? engine_trace_vip(a->e, vip) : -1;
+	snprintf(t->vip_name, sizeof(t->vip_name), "%s", vip ? vip : "");
+	hello = json_pack("{s:s, s:s, s:s?}", "event", "start", "interface",
+			  engine_model(a->e)->iface, "vip", vip);
+	trace_queue_json(t, hello);
+	json_decref(hello);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, trace_read, t, trace_gone);
+	if (!resp) {
+		free(t->buf);
+		free(t);
+		return MHD_NO;
+	}
+	t->next = a->tracers;
+	a->tracers = t;
+	a->ntracers++;
+	trace_switch(a, true);
+	MHD_add_response_header(resp, "Content-Type", "application/x-ndjson");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	r = MHD_queue_response(k->c, 200, resp);
+	MHD_destroy_response(resp); /* trace_gone runs when the connection is done */
+	return r;
+}
+
+/* Records from the data plane to the tracers; news of lost ones; keep-alives. */
+static void trace_run(struct api *a)
+{
+	uint64_t lost, now;
+
+	if (!a->rb)
+		return;
+	ring_buffer__consume(a->rb);
+	lost = engine_trace_lost(a->e);
+	now = now_ms();
+	for (struct tracer *t = a->tracers; t; t = t->next) {
+		if (lost != a->lost_seen || t->skipped) {
+			json_t *j = json_pack("{s:s, s:I, s:I}", "event", "lost", "ring_full",
+					      (json_int_t)(lost - a->lost_seen), "client_slow",
+					      (json_int_t)t->skipped);
+
+			t->skipped = 0;
+			trace_queue_json(t, j);
+			json_decref(j);
+		}
+		if (now - t->last_ms >= TRACE_IDLE_MS)
+			trace_queue(t, "\n", 1);
+	}
+	a->lost_seen = lost;
+}
+
 static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char *url,
 			     const char *method, json_t *body)
 {
@@ -501,6 +726,8 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
 		json_decref(st);
 		return send_json(c, 200, o);
 	}
+	if (n == 1 && !strcmp(seg[0], "trace"))
+		return trace_start(&k);
 	if (n == 1 && !strcmp(seg[0], "stats") && is(&k, "GET"))
 		return send_json(c, 200, engine_status(a->e));
 	if (n == 1 && !strcmp(seg[0], "vips"))
@@ -697,7 +924,7 @@ static int start(struct api *a, int i, unsigned flags, int fd, const struct sock
 	struct listener *l = &a->l[i];
 
 	l->api = a;
-	l->d = MHD_start_daemon(flags | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	l->d = MHD_start_daemon(flags | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
 				on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, 64u,
@@ -773,6 +1000,12 @@ int api_pollfds(struct api *a, struct pollfd *p, int max)
 {
 	int n = 0;
 
+	if (a && a->rb && n < max) {
+		p[n].fd = ring_buffer__epoll_fd(a->rb);
+		p[n].events = POLLIN;
+		p[n++].revents = 0;
+	}
+
 	for (int i = 0; a && i < a->nl && n < max; i++) {
 		const union MHD_DaemonInfo *info =
 			MHD_get_daemon_info(a->l[i].d, MHD_DAEMON_INFO_EPOLL_FD);
@@ -788,6 +1021,8 @@ int api_pollfds(struct api *a, struct pollfd *p, int max)
 
 void api_run(struct api *a)
 {
+	if (a)
+		trace_run(a);
 	for (int i = 0; a && i < a->nl; i++)
 		MHD_run(a->l[i].d);
 }
@@ -796,6 +1031,12 @@ void api_close(struct api *a)
 {
 	if (!a)
 		return;
+	/* a suspended connection must be resumed before its daemon stops */
+	for (struct tracer *t = a->tracers; t; t = t->next)
+		if (t->suspended) {
+			t->suspended = false;
+			MHD_resume_connection(t->c);
+		}
 	for (int i = 0; i < a->nl; i++)
 		if (a->l[i].d)
 			MHD_stop_daemon(a->l[i].d);

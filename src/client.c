@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,17 +21,14 @@
 #include "client.h"
 #include "config.h"
 
-/* One request over the Unix socket (HTTP/1.0, the answer ends at EOF). */
-int client_call(const char *sock, const char *method, const char *path, const char *body,
-		int *status, char **answer)
+/* Connect and send one request (HTTP/1.0: the answer ends at EOF). The socket, or -errno. */
+static int client_send(const char *sock, const char *method, const char *path, const char *body)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 15 };
-	char *req = NULL, *buf = NULL, *p;
-	size_t len = 0, cap = 0;
+	char *req = NULL;
 	int fd, n;
 
-	*answer = NULL;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -51,6 +50,19 @@ int client_call(const char *sock, const char *method, const char *path, const ch
 		return -EIO;
 	}
 	free(req);
+	return fd;
+}
+
+int client_call(const char *sock, const char *method, const char *path, const char *body,
+		int *status, char **answer)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, cap = 0;
+	int fd = client_send(sock, method, path, body);
+
+	*answer = NULL;
+	if (fd < 0)
+		return fd;
 	for (;;) {
 		ssize_t k;
 
@@ -83,6 +95,28 @@ int client_call(const char *sock, const char *method, const char *path, const ch
 }
 
 /* ---- the commands -------------------------------------------------------------------- */
+
+/* s for a URL's path or query: anything but letters, digits and -._~: as %XX. */
+static const char *url_part(const char *s, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s && n + 4 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr("-._~:", ch)) {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = 0;
+	return out;
+}
 
 struct opts {
 	const char *sock;
@@ -362,7 +396,7 @@ static int cmd_vip(int argc, char **argv)
 	struct opts o = { cfg_api_socket_default(), false };
 	json_t *body = json_object(), *bs = json_array(), *ans;
 	const char *verb, *name;
-	char path[200];
+	char path[400], n1[200];
 	int c, rc = 0, li = 0;
 
 	optind = 1;
@@ -388,7 +422,7 @@ static int cmd_vip(int argc, char **argv)
 		json_object_set_new(body, "name", json_string(name));
 		ans = call(&o, "POST", "/api/v1/vips", body, &rc);
 	} else {
-		snprintf(path, sizeof(path), "/api/v1/vips/%s", name);
+		snprintf(path, sizeof(path), "/api/v1/vips/%s", url_part(name, n1, sizeof(n1)));
 		if (!strcmp(verb, "set") && !json_object_size(body)) {
 			fprintf(stderr, "dsrlb: error: vip set needs something to change\n%s%s", help, common_help);
 			rc = 2;
@@ -423,7 +457,7 @@ int client_backend(int argc, char **argv)
 	struct opts o = { cfg_api_socket_default(), false };
 	json_t *body = json_object(), *ans;
 	const char *verb, *vip, *addr;
-	char path[300];
+	char path[600], n1[200], n2[200];
 	int c, rc = 0, li = 0;
 
 	optind = 1;
@@ -446,10 +480,11 @@ int client_backend(int argc, char **argv)
 	addr = argv[optind + 2];
 	if (!strcmp(verb, "add")) {
 		json_object_set_new(body, "address", json_string(addr));
-		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", vip);
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", url_part(vip, n1, sizeof(n1)));
 		ans = call(&o, "POST", path, body, &rc);
 	} else {
-		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", vip, addr);
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", url_part(vip, n1, sizeof(n1)),
+			 url_part(addr, n2, sizeof(n2)));
 		if (!strcmp(verb, "drain"))
 			json_object_set_new(body, "state", json_string("drain"));
 		if (!strcmp(verb, "set") && !json_object_size(body)) {
@@ -466,8 +501,154 @@ out:
 	return rc == 3 ? 0 : rc;
 }
 
+/* ---- dsrlb trace ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t trace_stop;
+
+static void on_trace_signal(int sig)
+{
+	(void)sig;
+	trace_stop = 1;
+}
+
+static void print_record(const json_t *r)
+{
+	double t = json_number_value(json_object_get(r, "time"));
+	time_t sec = (time_t)t;
+	const char *ev = str(r, "event"), *vip = json_string_value(json_object_get(r, "vip"));
+	struct tm tm;
+	char hms[16];
+
+	localtime_r(&sec, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	printf("%s.%06ld  %-8s %-16s %-3s %s -> %s  ", hms, (long)((t - (double)sec) * 1e6), ev,
+	       vip ? vip : "-", str(r, "protocol"), str(r, "client"), str(r, "to"));
+	if (!strcmp(ev, "drop"))
+		printf("dropped: %s\n", str(r, "reason"));
+	else
+		printf("backend %s%s\n", str(r, "backend"),
+		       !strcmp(ev, "replaced") ? " (its entry was stale)" :
+		       !strcmp(ev, "unkept")   ? " (not remembered)" : "");
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONG, { "vip", required_argument, NULL, 'v' },
+					    { "count", required_argument, NULL, 'n' },
+					    { "seconds", required_argument, NULL, 't' }, { 0 } };
+	const char *help =
+		"Usage: dsrlb trace [--vip NAME] [-n COUNT] [-t SECONDS] [-s PATH] [-j]\n"
+		"Watch decisions live: the backend each new flow got, and each frame dropped\n"
+		"with its reason (packets that follow their flow are not shown). Records are\n"
+		"written only while someone traces. Ctrl-C stops.\n"
+		"  --vip NAME          only this VIP's flows and drops\n"
+		"  -n, --count COUNT   stop after COUNT records\n"
+		"  -t, --seconds S     stop after S seconds\n";
+	struct opts o = { cfg_api_socket_default(), false };
+	struct sigaction sa = { .sa_handler = on_trace_signal };
+	const char *vip = NULL;
+	long count = -1, seconds = -1, got = 0;
+	char path[256], line[4096], *end;
+	size_t len = 0;
+	time_t until;
+	int c, rc = 0, fd, status = 0;
+	FILE *in;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jhn:t:", lo, NULL)) != -1) {
+		if (c == 'v') {
+			vip = optarg;
+		} else if (c == 'n' || c == 't') {
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0) {
+				fprintf(stderr, "dsrlb: error: --%s wants a whole number above 0, not '%s'\n",
+					c == 'n' ? "count" : "seconds", optarg);
+				return 2;
+			}
+			*(c == 'n' ? &count : &seconds) = v;
+		} else if ((rc = common_opt(c, &o, help))) {
+			return rc == 3 ? 0 : rc;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/api/v1/trace%s%s", vip ? "?vip=" : "",
+		 vip ? url_part(vip, line, sizeof(line)) : "");
+	fd = client_send(o.sock, "GET", path, NULL);
+	if (fd < 0) {
+		say_error(o.sock, fd);
+		return 1;
+	}
+	in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return 1;
+	}
+	/* the status line and headers; an error's JSON follows them */
+	if (!fgets(line, sizeof(line), in) || sscanf(line, "HTTP/%*s %d", &status) != 1) {
+		fprintf(stderr, "dsrlb: error: the daemon at %s did not answer\n", o.sock);
+		fclose(in);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), in) && strcmp(line, "\r\n"))
+		;
+	if (status != 200) {
+		json_t *j;
+
+		len = fread(line, 1, sizeof(line) - 1, in);
+		line[len] = 0;
+		j = json_loads(line, 0, NULL);
+		fprintf(stderr, "dsrlb: error: %s (HTTP %d)\n",
+			json_string_value(json_object_get(j, "error")) ?: "the daemon refused", status);
+		json_decref(j);
+		fclose(in);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	until = seconds > 0 ? time(NULL) + seconds : 0;
+	if (seconds > 0)
+		alarm((unsigned)seconds);
+	sigaction(SIGALRM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!trace_stop && (count < 0 || got < count) && fgets(line, sizeof(line), in)) {
+		json_t *r;
+
+		if (line[0] == '\n')
+			continue; /* the daemon's keep-alive */
+		r = json_loads(line, 0, NULL);
+		if (!r)
+			continue;
+		if (!strcmp(str(r, "event"), "start")) {
+			fprintf(stderr, "tracing %s on %s; %s\n", vip ? vip : "every VIP",
+				str(r, "interface"), count > 0 || seconds > 0 ? "stops by itself or on Ctrl-C" : "Ctrl-C stops");
+		} else if (!strcmp(str(r, "event"), "lost")) {
+			fprintf(stderr, "dsrlb: %lld records lost (the kernel's ring was full), %lld not sent (this terminal reads too slowly)\n",
+				num(r, "ring_full"), num(r, "client_slow"));
+		} else {
+			got++;
+			if (o.json)
+				json_dumpf(r, stdout, JSON_COMPACT | JSON_REAL_PRECISION(16)), putchar('\n');
+			else
+				print_record(r);
+		}
+		json_decref(r);
+	}
+	if (!trace_stop && (count < 0 || got < count) && !(until && time(NULL) >= until)) {
+		fprintf(stderr, "dsrlb: error: the daemon ended the trace (did it stop?)\n");
+		rc = 1;
+	}
+	fclose(in);
+	return rc;
+}
+
 int client_main(int argc, char **argv)
 {
+	if (!strcmp(argv[0], "trace"))
+		return cmd_trace(argc, argv);
 	if (!strcmp(argv[0], "status"))
 		return cmd_show(argc, argv, false);
 	if (!strcmp(argv[0], "stats"))

@@ -69,6 +69,7 @@ static void usage(FILE *f)
 		"       dsrlb check -c FILE           validate a config file (also: dsrlb -n -c FILE)\n"
 		"       dsrlb stop --detach -c FILE   remove the daemon's data plane (see --help)\n"
 		"       dsrlb status|stats [-j]       ask the running daemon (its API socket)\n"
+		"       dsrlb trace [--vip NAME]      watch each new flow's backend and each drop live\n"
 		"       dsrlb vip add|set|del ...     change VIPs live (dsrlb vip --help)\n"
 		"       dsrlb backend add|set|drain|del ...   change backends live\n"
 		"       dsrlb backend setup ...       prepare a backend host; dsrlb doctor -c FILE\n"
@@ -148,8 +149,8 @@ static int serve(const struct cfg *c, const char *path, int verbose, int stats_i
 
 	next = time(NULL) + stats_interval;
 	while (!stop_signal) {
-		struct pollfd apfd[2];
-		int nap = api_pollfds(api, apfd, 2);
+		struct pollfd apfd[4];
+		int nap = api_pollfds(api, apfd, 4);
 
 		engine_wait(e, 100, apfd, nap);
 		api_run(api);
@@ -651,7 +652,7 @@ static int cmd_doctor(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats") ||
-			 !strcmp(argv[1], "vip")))
+			 !strcmp(argv[1], "vip") || !strcmp(argv[1], "trace")))
 		return client_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "doctor"))
 		return cmd_doctor(argc - 1, argv + 1);

@@ -156,6 +156,87 @@ check "with a wrong token: 401" \
 check "with the token: 200" \
 	test "$(pg_in client curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Authorization: Bearer $TOKEN" "$T")" = 200
 
+# ---- dsrlb trace: each new flow's backend, each drop's reason ----
+# trace_start NAME ARGS...: dsrlb trace in the background (its PID in
+# TRACE_PID), once it said "tracing" (it then follows the data plane).
+trace_start() {
+	local name=$1
+	shift
+	"$DSRLB" trace -s "$SOCK" -j "$@" >"$PG_DIR/$name.out" 2>"$PG_DIR/$name.err" &
+	TRACE_PID=$!
+	for _ in $(seq 1 50); do
+		grep -q '^tracing' "$PG_DIR/$name.err" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# trace_wait: until the trace ends by itself (at most 10 s); its exit status
+trace_wait() {
+	for _ in $(seq 1 100); do
+		kill -0 "$TRACE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$TRACE_PID" 2>/dev/null
+	wait "$TRACE_PID"
+}
+check "trace off before anyone traces (log says nothing of it)" bash -c "! grep -q 'trace: on' '$LOG'"
+trace_start other --vip web6 -t 4
+other_pid=$TRACE_PID
+trace_start tr --vip web -n 7 || not_ok "dsrlb trace did not start"
+out=$(for i in $(seq 1 5); do pg_in client curl -s --max-time 1 "http://$VIP4:8000/whoami" || echo FAIL; done)
+# 2000 bytes in one datagram: two IPv4 fragments, which a VIP address never takes
+pg_in client python3 -c "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x' * 2000, ('$VIP4', 9999))"
+trace_wait
+rc=$?
+sed 's/^/# /' "$PG_DIR/tr.out" | head -8
+check "dsrlb trace --vip web -n 7: exit 0 after 7 records (rc $rc, $(grep -c . "$PG_DIR/tr.out") lines)" \
+	test "$rc" = 0 -a "$(grep -c . "$PG_DIR/tr.out")" = 7
+# the backend each record names, as the backend's own name, against the answers
+want=$(tr '\n' ' ' <<<"$out")
+got=$(python3 - "$PG_DIR/tr.out" "$B1_4" "$B2_4" <<'PY'
+import json, sys
+names = {sys.argv[2]: "backend-01", sys.argv[3]: "backend-02"}
+recs = [json.loads(l) for l in open(sys.argv[1])]
+new = [r for r in recs if r["event"] in ("new", "replaced", "unkept")]
+print(" ".join(names.get(r["backend"], r["backend"]) for r in new), end=" ")
+PY
+)
+check "each of the 5 connections' records names the backend that answered it ($got)" test "$got" = "$want"
+check "  from the client to web's address and port, tcp, vip web" \
+	python3 -c "
+import json, sys
+new = [json.loads(l) for l in open('$PG_DIR/tr.out')][:5]
+sys.exit(not all(r['vip'] == 'web' and r['protocol'] == 'tcp' and r['client'].startswith('$CLIENT4:') and r['to'] == '$VIP4:8000' for r in new))"
+check "the 2000-byte datagram: two drops, reason fragment, from the client" \
+	python3 -c "
+import json, sys
+d = [json.loads(l) for l in open('$PG_DIR/tr.out')][5:]
+sys.exit(not (len(d) == 2 and all(r['event'] == 'drop' and r['reason'] == 'fragment' and r['client'] == '$CLIENT4' for r in d)))"
+TRACE_PID=$other_pid
+trace_wait
+check "a trace of web6 at the same time saw none of it (rc $?, $(grep -c . "$PG_DIR/other.out") records)" \
+	test "$(grep -c . "$PG_DIR/other.out")" = 0
+"$DSRLB" trace -s "$SOCK" -n 1 >"$PG_DIR/text.out" 2>&1 &
+TRACE_PID=$!
+for _ in $(seq 1 50); do grep -q '^tracing' "$PG_DIR/text.out" && break; sleep 0.1; done
+who=$(pg_in client curl -s --max-time 1 "http://$VIP4:8000/whoami")
+trace_wait
+sed 's/^/# /' "$PG_DIR/text.out"
+[ "$who" = backend-01 ] && who=$B1_4 || who=$B2_4
+check "dsrlb trace as text: time, new, web, tcp, client -> VIP:8000, the backend that answered" \
+	grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}  new +web +tcp $CLIENT4:[0-9]+ -> $VIP4:8000  backend $who\$" "$PG_DIR/text.out"
+out=$("$DSRLB" trace -s "$SOCK" --vip nope 2>&1)
+rc=$?
+check "dsrlb trace --vip nope: exit 1, no vip named 'nope' ($out)" \
+	test "$rc" = 1 -a -n "$(grep "no vip named 'nope'" <<<"$out")"
+out=$("$DSRLB" trace -s "$SOCK" -n 0 2>&1)
+rc=$?
+check "dsrlb trace -n 0: exit 2, says what it wants ($out)" \
+	test "$rc" = 2 -a -n "$(grep 'whole number above 0' <<<"$out")"
+pg_wait_log 'trace: off' 1 80
+check "when the last tracer is gone the data plane stops writing records (log: trace: off)" \
+	grep -q 'trace: off' "$LOG"
+
 # ---- CLI ----
 out=$("$DSRLB" stats -s "$SOCK")
 check "dsrlb stats: a table with a row per VIP and per backend" \
