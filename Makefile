@@ -34,7 +34,7 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
 .DELETE_ON_ERROR:
 # keep BPF objects and skeletons between runs (they are intermediates of chains)
 .SECONDARY:
-.PHONY: all deps check-deps test demo bench install clean
+.PHONY: all deps test-deps check-deps test demo bench install clean
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
 
@@ -43,6 +43,12 @@ check-deps:
 
 deps:
 	$(Q)scripts/deps.sh --install
+
+# the tests' own: chromium, node, and playwright-core as locked in tests/web
+test-deps: deps
+	$(Q)scripts/deps.sh --install --tests
+	$(Q)[ -d tests/web/node_modules/playwright-core ] || \
+		(cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	@mkdir -p $(@D)
@@ -101,7 +107,7 @@ bench: deps all $(BUILD)/bench/dsrlb-bench
 
 tests: $(TEST_BINS)
 
-test: deps all tests
+test: test-deps all tests
 	$(Q)tests/run.sh
 
 demo: deps all
@@ -113,6 +119,9 @@ install: all
 	install -D -m 0644 dist/dsrlb.service $(DESTDIR)/etc/systemd/system/dsrlb.service
 	install -D -m 0644 examples/dsrlb.yaml $(DESTDIR)/etc/dsrlb/dsrlb.yaml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dsrlb/README.md
+	mkdir -p $(DESTDIR)$(PREFIX)/share/dsrlb
+	cp -r web $(DESTDIR)$(PREFIX)/share/dsrlb/
+	rm -f $(DESTDIR)$(PREFIX)/share/dsrlb/web/package.json $(DESTDIR)$(PREFIX)/share/dsrlb/web/package-lock.json
 
 clean:
 	rm -rf $(BUILD)

@@ -2,6 +2,7 @@
 # What dsrlb needs from Debian 12, in one place.
 #   --check    name what is missing and how to get it (exit 1 if anything is)
 #   --install  apt-get install what is missing (needs root)
+#   --install --tests   also what only the tests need (the browser test's chromium and node)
 set -u
 
 # "test that says it is there" "package"
@@ -34,13 +35,21 @@ RUN_NEEDS=(
 	"command -v ping|iputils-ping"
 	"command -v ss|iproute2"
 )
+# Only the tests need these (tests/e2e/web.sh; playwright-core comes from npm).
+TEST_NEEDS=(
+	"command -v chromium|chromium"
+	"command -v node|nodejs"
+	"command -v npm|npm"
+)
 
 missing=()
 for n in "${NEEDS[@]}"; do
 	bash -c "${n%%|*}" >/dev/null 2>&1 || missing+=("${n##*|}")
 done
 if [ "${1:-}" = "--install" ]; then
-	for n in "${RUN_NEEDS[@]}"; do
+	more=("${RUN_NEEDS[@]}")
+	[ "${2:-}" = --tests ] && more+=("${TEST_NEEDS[@]}")
+	for n in "${more[@]}"; do
 		bash -c "${n%%|*}" >/dev/null 2>&1 || missing+=("${n##*|}")
 	done
 fi

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +30,8 @@ struct listener {
 	struct MHD_Daemon *d;
 	struct api *api;
 	bool need_token;
+	bool loopback_tcp; /* TCP on loopback, no token: Host must be ours (see host_ok) */
+	uint16_t port;
 	char what[140];
 };
 
@@ -748,6 +751,31 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
 	return r;
 }
 
+/*
+ * A page on another site can make the browser send requests to loopback;
+ * one whose name resolves to 127.0.0.1 (DNS rebinding) can even read the
+ * answers. Without a token, only a Host header that names this listener
+ * (or localhost) is served.
+ */
+static bool host_ok(const struct listener *l, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	char local[32];
+
+	if (!h)
+		return false;
+	snprintf(local, sizeof(local), "localhost:%u", l->port);
+	return !strcasecmp(h, l->what) || !strcasecmp(h, local);
+}
+
+/* A body only as JSON: a form on another site cannot send that without asking (CORS). */
+static bool json_body(struct MHD_Connection *c)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+
+	return t && !strncasecmp(t, "application/json", 16) && (!t[16] || t[16] == ';');
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -767,7 +795,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!rq)
 			return MHD_NO;
 		*con_cls = rq;
-		if (l->need_token && !token_ok(a, c))
+		bool is_api = !strncmp(url, "/api/", 5) || !strcmp(url, "/metrics");
+
+		if (l->loopback_tcp && !host_ok(l, c))
+			return send_error(c, 403, NULL,
+					  "Host '%s' is not this listener: use http://%s/ (requests naming another host are refused, against DNS rebinding)",
+					  MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host") ?: "",
+					  l->what);
+		/* the page itself is public; what it reads and changes is not */
+		if (l->need_token && is_api && !token_ok(a, c))
 			return send_error(c, 401, NULL,
 					  "this address needs 'Authorization: Bearer TOKEN' (the token is in api.token_file on the balancer)");
 		if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
@@ -792,6 +828,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (rq->too_big)
 		return send_error(c, 413, NULL, "the body is larger than %d bytes", API_BODY_MAX);
+	if (rq->len && !json_body(c))
+		return send_error(c, 415, NULL,
+				  "send the body as JSON, with 'Content-Type: application/json'");
 	if (rq->len) {
 		body = json_loadb(rq->body, rq->len, JSON_DECODE_ANY, &je);
 		if (!body)
@@ -982,6 +1021,9 @@ int api_open(struct api **out, const struct cfg *c, struct engine *e, const char
 			return -EINVAL;
 		}
 		l->need_token |= c->api.token_file[0] != 0;
+		l->loopback_tcp = !l->need_token;
+		l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+							   ((struct sockaddr_in *)&ss)->sin_port);
 		if (start(a, 1, ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0, -1,
 			  (struct sockaddr *)&ss, err, errlen)) {
 			snprintf(err, errlen, "api: cannot listen on %s: %s", c->api.listen,

@@ -26,6 +26,7 @@ SUITES=(
 	"backend setup|tests/e2e/setup.sh"
 	"doctor|tests/e2e/doctor.sh"
 	"api|tests/e2e/api.sh"
+	"web|tests/e2e/web.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0
