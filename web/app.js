@@ -375,6 +375,9 @@ function formVip() {
     delete o.health_check;
   } else {
     const hc = { type };
+    // the one key the form does not show (where probes go) stays as it was
+    const was = form.original.health_check;
+    if (was && was.target && was.type === type) hc.target = was.target;
     const keep = (k, v) => { if (v !== undefined && v !== '') hc[k] = v; };
     keep('port', num(field('hc_port').value));
     keep('interval', num(field('hc_interval').value));

@@ -88,6 +88,15 @@ want=$(pg_in b1 cat /sys/class/net/eth0/address)
 check "  backend-01's MAC is backend-01's eth0 address ($want)" \
 	test "$(jget '[b["mac"] for b in d["backends"] if b["address"] == "'"$B1_4"'"][0]' <<<"$OUT")" = "$want"
 
+ui edit site "$B1_4" 3
+check "Edit, weight 3 for backend-01, Save: the file says weight 3 (interval shown: $(jget 'd.get("interval")' <<<"$OUT"))" \
+	bash -c "[ '$RC' = 0 ] && grep -q 'address: $B1_4, weight: 3' '$CONF'"
+check "  and what the form did not change stays: the tcp check every 0.5 s" \
+	python3 -c "
+import json, subprocess, sys
+v = json.loads(subprocess.run(['curl', '-s', '--unix-socket', '$SOCK', 'http://dsrlb/api/v1/vips/site'], capture_output=True).stdout)
+sys.exit(not (v['health_check']['type'] == 'tcp' and v['health_check']['interval'] == 0.5))"
+
 # ---- an error from the API appears beside the field it concerns ----
 sum=$(sha256sum <"$CONF")
 ui error bad "$VIP4" 8001 "$B1_6"

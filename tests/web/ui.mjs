@@ -5,7 +5,7 @@
 //
 //   node ui.mjs URL create NAME ADDRESS PORT BACKEND1 BACKEND2
 //   node ui.mjs URL error NAME ADDRESS PORT BACKEND      (a backend the API refuses)
-//   node ui.mjs URL edit NAME                            (what the form shows of each backend)
+//   node ui.mjs URL edit NAME [BACKEND WEIGHT]           (what the form shows; a new weight, saved)
 //   node ui.mjs URL drain NAME BACKEND
 //   node ui.mjs URL delete NAME
 //   node ui.mjs URL shot FILE.png
@@ -94,7 +94,16 @@ try {
       health: r.querySelector('td.health').textContent,
     })));
     out.health_check = await page.locator('[name=hc_type]').inputValue();
-    await page.click('#vip-cancel');
+    out.interval = await page.locator('[name=hc_interval]').inputValue();
+    if (args.length === 3) { // change one backend's weight, and save
+      const i = out.backends.findIndex((b) => b.address === args[1]);
+      await rows.nth(i).locator('[name=b_weight]').fill(args[2]);
+      await page.click('#vip-save');
+      await page.locator('#vip-dialog').waitFor({ state: 'hidden' });
+      out.saved = true;
+    } else {
+      await page.click('#vip-cancel');
+    }
   }
 
   if (step === 'drain') {
