@@ -544,9 +544,7 @@ static int trace_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct dsrlb_trace_event))
 		return 0;
 	for (struct tracer *t = a->tracers; t; t = t->next) {
-		if (t->vip >= 0 && engine_trace_vip(a->e, t->vip_name) != t->vip)
-			t->vip = engine_trace_vip(a->e, t->vip_name); /* deleted, or made again */
-		if (t->vip >= 0 ? !engine_trace_match(a->e, data, t->vip) : t->vip_name[0] != 0)
+		if (t->vip_name[0] && (t->vip < 0 || !engine_trace_match(a->e, data, t->vip)))
 			continue;
 		if (!j && !(j = engine_trace_json(a->e, data)))
 			return 0;
@@ -665,6 +663,10 @@ static void trace_run(struct api *a)
 
 	if (!a->rb)
 		return;
+	/* a followed VIP deleted, or made again (maybe with another id) */
+	for (struct tracer *t = a->tracers; t; t = t->next)
+		if (t->vip_name[0] && !engine_trace_vip_is(a->e, t->vip, t->vip_name))
+			t->vip = engine_trace_vip(a->e, t->vip_name);
 	ring_buffer__consume(a->rb);
 	lost = engine_trace_lost(a->e);
 	now = now_ms();

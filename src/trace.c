@@ -31,6 +31,12 @@ int engine_trace_vip(struct engine *e, const char *name)
 	return -1;
 }
 
+bool engine_trace_vip_is(struct engine *e, int vip_id, const char *name)
+{
+	return vip_id >= 0 && vip_id < DSRLB_MAX_VIPS && e->vips[vip_id] &&
+	       !strcmp(e->vips[vip_id]->name, name);
+}
+
 static void ev_addr(const struct dsrlb_trace_event *ev, const uint8_t *bytes,
 		    struct dsrlb_addr *a)
 {

@@ -20,6 +20,8 @@ uint64_t engine_trace_lost(struct engine *e);
 
 /* The VIP id of the VIP named name now, or -1. */
 int engine_trace_vip(struct engine *e, const char *name);
+/* Is vip_id (-1: none) the VIP named name? (cheap: no search) */
+bool engine_trace_vip_is(struct engine *e, int vip_id, const char *name);
 /*
  * Does the record concern VIP vip_id? A frame dropped before a VIP was
  * chosen (bad header, fragment) concerns every VIP on its address.
