@@ -263,8 +263,8 @@ out=$("$DSRLB" stats -s "$PG_DIR/nothing.sock" 2>&1)
 rc=$?
 check "no daemon at the socket: exit 1, says so ($out)" \
 	test "$rc" -eq 1 -a -n "$(grep 'cannot reach the daemon at' <<<"$out")"
-check "dsrlb vip --help and backend --help exit 0 with usage" \
-	bash -c "'$DSRLB' vip --help | grep -q 'Usage: dsrlb vip add' && '$DSRLB' backend --help | grep -q 'Usage: dsrlb backend add'"
+check "dsrlb vip --help, backend --help and trace --help exit 0 with usage" \
+	bash -c "'$DSRLB' vip --help | grep -q 'Usage: dsrlb vip add' && '$DSRLB' backend --help | grep -q 'Usage: dsrlb backend add' && '$DSRLB' trace --help | grep -q 'Usage: dsrlb trace'"
 
 # ---- metrics: exactly the traffic sent ----
 pg_in client python3 "$ROOT/tests/lib/udp_client.py" "$VIP4" 9000 25 >"$PG_DIR/udp.out"
