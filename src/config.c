@@ -88,14 +88,36 @@ void cfg_free(struct cfg *c)
 	c->nv = 0;
 }
 
+/*
+ * The words of each enumerated key, indexed by its value: the parser reads
+ * them (want_enum) and the writers print them (cfg_*_name), from one table.
+ */
+#define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+static const char *const *const sched_names =
+	NAMES([SCHED_MAGLEV] = "maglev", [SCHED_RR] = "rr", [SCHED_WRR] = "wrr",
+	      [SCHED_SH] = "sh", [SCHED_LC] = "lc");
+static const char *const *const state_names =
+	NAMES([BACKEND_UP] = "up", [BACKEND_DRAIN] = "drain", [BACKEND_OFF] = "off");
+static const char *const *const check_names =
+	NAMES([CHECK_NONE] = "none", [CHECK_TCP] = "tcp", [CHECK_HTTP] = "http",
+	      [CHECK_UDP] = "udp");
+
+static const char *name_of(const char *const *names, unsigned v)
+{
+	for (unsigned i = 0; names[i]; i++)
+		if (i == v)
+			return names[i];
+	return "?";
+}
+
 const char *cfg_state_name(enum cfg_backend_state s)
 {
-	return s == BACKEND_UP ? "up" : s == BACKEND_DRAIN ? "drain" : "off";
+	return name_of(state_names, s);
 }
 
 const char *cfg_check_name(enum cfg_check_type t)
 {
-	return t == CHECK_TCP ? "tcp" : t == CHECK_HTTP ? "http" : t == CHECK_UDP ? "udp" : "none";
+	return name_of(check_names, t);
 }
 
 int cfg_copy(struct cfg *dst, const struct cfg *src)
@@ -133,11 +155,7 @@ void cfg_check_init(struct cfg_check *c)
 
 const char *cfg_sched_name(enum cfg_sched s)
 {
-	static const char *const names[] = { [SCHED_MAGLEV] = "maglev", [SCHED_RR] = "rr",
-					     [SCHED_WRR] = "wrr", [SCHED_SH] = "sh",
-					     [SCHED_LC] = "lc" };
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+	return name_of(sched_names, s);
 }
 
 /* ---- walking the YAML tree ---------------------------------------------- */
@@ -186,6 +204,32 @@ static bool want_uint(struct walk *w, yaml_node_t *n, const char *what, unsigned
 		return false;
 	}
 	return true;
+}
+
+/*
+ * One of the words in names (NULL-terminated; case does not matter): its
+ * index in *out. Otherwise an error that lists them: "unknown WHAT 'x' (a, b or c)".
+ */
+static bool want_enum(struct walk *w, yaml_node_t *n, const char *what,
+		      const char *const *names, unsigned *out)
+{
+	char list[160] = "";
+	const char *s;
+	unsigned i;
+
+	if (!want_scalar(w, n, what, &s))
+		return false;
+	for (i = 0; names[i]; i++) {
+		if (!strcasecmp(s, names[i])) {
+			*out = i;
+			return true;
+		}
+	}
+	for (unsigned j = 0; j < i; j++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 !j ? "" : j + 1 < i ? ", " : " or ", names[j]);
+	err_at(w->e, LINE(n), COL(n), "unknown %s '%s' (%s)", what, s, list);
+	return false;
 }
 
 static void unknown_key(struct walk *w, yaml_node_t *k, const char *where, const char *known)
@@ -239,39 +283,22 @@ static void parse_check(struct walk *w, yaml_node_t *n, struct cfg_check *c)
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
-		const char *key = scalar(k), *s;
+		const char *key = scalar(k);
 		unsigned long u;
+		unsigned e;
 
 		if (!key) {
 			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
 		} else if (!strcmp(key, "type")) {
-			if (!want_scalar(w, val, "type", &s))
-				continue;
-			if (!strcmp(s, "tcp"))
-				c->type = CHECK_TCP;
-			else if (!strcmp(s, "http"))
-				c->type = CHECK_HTTP;
-			else if (!strcmp(s, "udp"))
-				c->type = CHECK_UDP;
-			else if (!strcmp(s, "none"))
-				c->type = CHECK_NONE;
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "unknown health_check type '%s' (tcp, http, udp or none)", s);
+			if (want_enum(w, val, "health_check type", check_names, &e))
+				c->type = (enum cfg_check_type)e;
 		} else if (!strcmp(key, "port")) {
 			if (want_uint(w, val, "health_check port", 1, 65535, &u))
 				c->port = (uint16_t)u;
 		} else if (!strcmp(key, "target")) {
-			if (!want_scalar(w, val, "target", &s))
-				continue;
-			if (!strcmp(s, "vip"))
-				c->real = false;
-			else if (!strcmp(s, "real"))
-				c->real = true;
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "unknown health_check target '%s' (vip: VIP:port at the backend's MAC; real: the backend's own address)",
-				       s);
+			/* vip: VIP:port at the backend's MAC; real: the backend's own address */
+			if (want_enum(w, val, "health_check target", NAMES("vip", "real"), &e))
+				c->real = e == 1;
 		} else if (!strcmp(key, "path")) {
 			want_text(w, val, "path", c->path, sizeof(c->path));
 			if (c->path[0] != '/' || strpbrk(c->path, " \r\n"))
@@ -328,6 +355,7 @@ static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *
 		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
 		const char *key = scalar(k);
 		unsigned long u;
+		unsigned e;
 
 		if (!key) {
 			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
@@ -342,17 +370,8 @@ static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *
 			if (want_uint(w, val, "weight", 0, 65535, &u))
 				b->weight = (uint32_t)u;
 		} else if (!strcmp(key, "state")) {
-			if (!want_scalar(w, val, "state", &s))
-				continue;
-			if (!strcmp(s, "up"))
-				b->state = BACKEND_UP;
-			else if (!strcmp(s, "drain"))
-				b->state = BACKEND_DRAIN;
-			else if (!strcmp(s, "off"))
-				b->state = BACKEND_OFF;
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "unknown backend state '%s' (up, drain or off)", s);
+			if (want_enum(w, val, "backend state", state_names, &e))
+				b->state = (enum cfg_backend_state)e;
 		} else if (!strcmp(key, "health_check")) {
 			parse_check(w, val, &b->check);
 		} else {
@@ -400,6 +419,7 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
 		const char *key = scalar(k);
 		unsigned long u;
+		unsigned e;
 
 		if (!key) {
 			err_at(w->e, LINE(k), COL(k), "keys must be plain words");
@@ -423,33 +443,14 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 			if (want_uint(w, val, "port", 0, 65535, &u))
 				v->spec.port = (uint16_t)u;
 		} else if (!strcmp(key, "protocol")) {
-			if (!want_scalar(w, val, "protocol", &s))
-				continue;
-			if (!strcasecmp(s, "tcp"))
-				v->spec.protos = VIP_PROTO_TCP;
-			else if (!strcasecmp(s, "udp"))
-				v->spec.protos = VIP_PROTO_UDP;
-			else if (!strcasecmp(s, "both") || !strcasecmp(s, "any"))
-				v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "unknown protocol '%s' (tcp, udp or both)", s);
+			static const unsigned protos[] = { VIP_PROTO_TCP, VIP_PROTO_UDP,
+							   VIP_PROTO_TCP | VIP_PROTO_UDP };
+
+			if (want_enum(w, val, "protocol", NAMES("tcp", "udp", "both"), &e))
+				v->spec.protos = protos[e];
 		} else if (!strcmp(key, "scheduler")) {
-			if (!want_scalar(w, val, "scheduler", &s))
-				continue;
-			if (!strcmp(s, "maglev"))
-				v->sched = SCHED_MAGLEV;
-			else if (!strcmp(s, "rr"))
-				v->sched = SCHED_RR;
-			else if (!strcmp(s, "wrr"))
-				v->sched = SCHED_WRR;
-			else if (!strcmp(s, "sh"))
-				v->sched = SCHED_SH;
-			else if (!strcmp(s, "lc"))
-				v->sched = SCHED_LC;
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "unknown scheduler '%s' (maglev, rr, wrr, lc or sh)", s);
+			if (want_enum(w, val, "scheduler", sched_names, &e))
+				v->sched = (enum cfg_sched)e;
 		} else if (!strcmp(key, "tcp_timeout")) {
 			if (want_uint(w, val, "tcp_timeout", 1, 86400, &u))
 				v->tcp_timeout = (uint32_t)u;
@@ -461,13 +462,8 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 		} else if (!strcmp(key, "hold_down")) {
 			want_seconds(w, val, "hold_down", 0, 3600000, &v->hold_down_ms);
 		} else if (!strcmp(key, "all_down")) {
-			if (!want_scalar(w, val, "all_down", &s))
-				continue;
-			if (!strcmp(s, "keep") || !strcmp(s, "drop"))
-				v->all_down_drop = !strcmp(s, "drop");
-			else
-				err_at(w->e, LINE(val), COL(val),
-				       "all_down '%s' must be keep (the last backend stays) or drop", s);
+			if (want_enum(w, val, "all_down", NAMES("keep", "drop"), &e))
+				v->all_down_drop = e == 1;
 		} else if (!strcmp(key, "backends")) {
 			backends = val;
 		} else {

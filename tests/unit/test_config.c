@@ -105,7 +105,13 @@ int main(void)
 	bad("duplicate name", HEAD WEB "  - name: web\n    address: 198.18.178.16\n    backends: [198.18.178.12]\n",
 	    "vip name 'web' is used twice (first on line 3)");
 	bad("unknown scheduler", HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: fastest\n    backends: [198.18.178.11]\n",
-	    "t.yaml:5:16: unknown scheduler 'fastest'");
+	    "t.yaml:5:16: unknown scheduler 'fastest' (maglev, rr, wrr, sh or lc)");
+	bad("unknown protocol", HEAD "  - name: w\n    address: 198.18.178.15\n    protocol: sctp\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:15: unknown protocol 'sctp' (tcp, udp or both)");
+	bad("unknown all_down", HEAD "  - name: w\n    address: 198.18.178.15\n    all_down: panic\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:15: unknown all_down 'panic' (keep or drop)");
+	bad("unknown check target", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: tcp, target: self}\n    backends: [198.18.178.11]\n",
+	    "unknown health_check target 'self' (vip or real)");
 	bad("backend of the wrong family", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [2001:2::11]\n",
 	    "t.yaml:5:16: backend 2001:2::11 is IPv6 but vip 'w' is IPv4");
 	bad("port 70000", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 70000\n    backends: [198.18.178.11]\n",
