@@ -13,13 +13,8 @@ LOG="$PG_DIR/dsrlb.log"
 SOCK="$PG_DIR/api.sock"
 DSRLB="$ROOT/build/dsrlb"
 
-if pg_up && pg_start_http 8000 && pg_start_udp 9000; then
-	ok "playground up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && pg_start_udp 9000 && ok "playground up" ||
+	bail "playground setup failed"
 # The token for TCP on the LAN address: root-only, as the daemon demands.
 TOKEN=tok-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$TOKEN" >"$PG_DIR/token"
@@ -41,7 +36,7 @@ vips:
 EOF2
 mkdir -p "$PG_DIR/web"
 printf '<title>dsrlb test page</title>' >"$PG_DIR/web/index.html"
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 
 # api METHOD PATH [BODY]: sets $CODE (the HTTP status) and $ANS (the body)
 api() {

@@ -49,7 +49,7 @@ ip netns add "$NS" && ip netns add "$NS-peer" &&
 	ip link set dcli$$a netns "$NS" && ip link set dcli$$b netns "$NS-peer" &&
 	ip -n "$NS" link set dcli$$a name eth0 && ip -n "$NS" link set eth0 up &&
 	ip -n "$NS-peer" link set dcli$$b up &&
-	ip -n "$NS" addr add 198.18.178.10/24 dev eth0 || { not_ok "set up the test namespace"; tap_done; exit 1; }
+	ip -n "$NS" addr add 198.18.178.10/24 dev eth0 || bail "set up the test namespace"
 
 expect 1 "interface 'nope0' not found" ip netns exec "$NS" "$DSRLB" -i nope0 --vip 198.18.178.15 --backends 198.18.178.11
 start=$SECONDS

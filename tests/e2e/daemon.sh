@@ -63,13 +63,8 @@ vips:
 EOF2
 }
 
-if pg_up && pg_start_http 8000; then
-	ok "playground up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && ok "playground up" ||
+	bail "playground setup failed"
 
 expect_check() { # CODE NEEDLE FILE
 	local out rc
@@ -88,7 +83,7 @@ config up >"$CONF"
 python3 "$ROOT/tests/lib/notify_listen.py" "$PG_DIR/notify.sock" 20 >"$PG_DIR/notify.log" &
 PG_PIDS+=($!)
 for _ in $(seq 1 50); do [ -S "$PG_DIR/notify.sock" ] && break; sleep 0.05; done
-NOTIFY_SOCKET="$PG_DIR/notify.sock" pg_start_daemon "$CONF" || { not_ok "dsrlb run -c FILE did not start"; tap_done; exit 1; }
+NOTIFY_SOCKET="$PG_DIR/notify.sock" pg_start_daemon "$CONF" || bail "dsrlb run -c FILE did not start"
 check "dsrlb run -c FILE starts and says SIGHUP reloads it" grep -q "SIGHUP reloads the config" "$PG_DIR/dsrlb.log"
 
 out=$(fetch_whoami "http://$VIP4:8000" 30)

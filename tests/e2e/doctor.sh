@@ -9,13 +9,8 @@ PG_NODES+=(b3)
 trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
 
-if pg_up && pg_start_http 8000 && pg_add_backend3; then
-	ok "playground with three backends up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && pg_add_backend3 && ok "playground with three backends up" ||
+	bail "playground setup failed"
 # backend-02 answers ARP for every address it holds, the VIP on lo included
 pg_sysctl b2 net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.eth0.arp_ignore=0
 # backend-03 serves on every address, but the VIP is not on its lo

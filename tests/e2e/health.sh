@@ -10,13 +10,8 @@ trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
 LOG="$PG_DIR/dsrlb.log"
 
-if pg_up && pg_start_http 8000; then
-	ok "playground up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && ok "playground up" ||
+	bail "playground setup failed"
 
 # INTERVAL 0.2 s, TIMEOUT 0.5 s, RISE 2, FALL 2: detection within 0.2 x 2 + 0.5 = 0.9 s.
 config() { # config [B3 [B3_CHECK_OVERRIDE]]
@@ -45,7 +40,7 @@ EOF2
 now_ms() { date +%s%3N; }
 
 config >"$CONF"
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 sleep 1.5
 check "both backends pass VIP-true probes (http to VIP:8000 at each MAC, tcp for IPv6)" \
 	bash -c "! grep -q 'fails its health check' '$LOG'"

@@ -10,13 +10,8 @@ trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
 LOG="$PG_DIR/dsrlb.log"
 
-if pg_up && pg_start_http 8000 && pg_start_udp 9000; then
-	ok "playground up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && pg_start_udp 9000 && ok "playground up" ||
+	bail "playground setup failed"
 now_ms() { date +%s%3N; }
 # asks N: N HTTP requests from the client, one line each (the backend's name or FAIL)
 asks() {
@@ -53,7 +48,7 @@ EOF2
 pg_sysctl lb net.ipv4.neigh.eth0.base_reachable_time_ms=500 \
 	net.ipv4.neigh.eth0.delay_first_probe_time=1 net.ipv4.neigh.eth0.retrans_time_ms=200
 config 2 >"$CONF"
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 sleep 1
 check "the udp check passes on both backends (echo bound to the VIP, reply contains the payload)" \
 	bash -c "! grep -q 'fails its health check' '$LOG'"

@@ -22,26 +22,16 @@ fetch_whoami() {
 }
 
 t_setup() {
-	if pg_up && pg_start_http 8000 && pg_start_udp 9000; then
-		ok "playground: namespaces, backends with the VIP on lo, HTTP and UDP services up"
-	else
-		not_ok "playground: setup failed"
-		tap_done
-		exit 1
-	fi
+	pg_up && pg_start_http 8000 && pg_start_udp 9000 && ok "playground: namespaces, backends with the VIP on lo, HTTP and UDP services up" ||
+		bail "playground: setup failed"
 	LB_MAC=$(mac_of lb)
 	B1_MAC=$(mac_of b1)
 	B2_MAC=$(mac_of b2)
 }
 
 t_start() {
-	if pg_start_lb --vip "$VIP4" --vip "$VIP6" --backends "$B1_4,$B2_4,$B1_6,$B2_6" -v; then
-		ok "dsrlb starts on the balancer and says it is balancing"
-	else
-		not_ok "dsrlb did not start"
-		tap_done
-		exit 1
-	fi
+	pg_start_lb --vip "$VIP4" --vip "$VIP6" --backends "$B1_4,$B2_4,$B1_6,$B2_6" -v && ok "dsrlb starts on the balancer and says it is balancing" ||
+		bail "dsrlb did not start"
 	check "dsrlb logs the VIP and both backends with their MACs" \
 		grep -q "VIP $VIP4 (tcp+udp, every port) -> $B1_4 ($B1_MAC), $B2_4 ($B2_MAC)" "$PG_DIR/dsrlb.log"
 	check "dsrlb attached in native mode" grep -q "attached to eth0 (native mode" "$PG_DIR/dsrlb.log"

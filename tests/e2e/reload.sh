@@ -11,13 +11,8 @@ PG_NODES+=(b3) # after sourcing: the library sets the list
 trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
 
-if pg_up && pg_start_http 8000 && pg_add_backend3; then
-	ok "playground with three backends up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && pg_add_backend3 && ok "playground with three backends up" ||
+	bail "playground setup failed"
 
 config() { # config W1 W2 [STATE_OF_B3: none, up or drain]
 	cat <<EOF2
@@ -37,7 +32,7 @@ EOF2
 	return 0
 }
 config 1 1 >"$CONF"
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 
 # The load: short requests every 20 ms, and 4 MiB downloads back to back
 # (each records curl's exit status and the file's hash).

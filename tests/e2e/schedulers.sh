@@ -9,13 +9,8 @@ PG_NODES+=(b3)
 trap pg_down EXIT
 CONF="$PG_DIR/dsrlb.yaml"
 
-if pg_up && pg_start_http 8000 && pg_add_backend3; then
-	ok "playground with three backends up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+pg_up && pg_start_http 8000 && pg_add_backend3 && ok "playground with three backends up" ||
+	bail "playground setup failed"
 
 config() { # config SCHED W1 W2 W3
 	cat <<EOF2
@@ -43,7 +38,7 @@ fetch() { # fetch N [SRC]
 count() { grep -c "^$1\$" <<<"$2"; }
 
 config rr >"$CONF"
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 
 out=$(fetch 30)
 check "rr: 30 connections, none failed" bash -c "! grep -q FAIL <<<'$out'"

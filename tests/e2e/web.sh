@@ -16,18 +16,10 @@ DSRLB="$ROOT/build/dsrlb"
 URL=http://127.0.0.1:9180/
 SHOT="$ROOT/build/web-vips.png"
 
-if [ ! -d "$ROOT/tests/web/node_modules/playwright-core" ] || ! command -v chromium >/dev/null; then
-	not_ok "playwright-core or chromium missing (make test installs them: scripts/deps.sh, npm ci in tests/web)"
-	tap_done
-	exit 1
-fi
-if pg_up && pg_start_http 8000; then
-	ok "playground up"
-else
-	not_ok "playground setup failed"
-	tap_done
-	exit 1
-fi
+[ -d "$ROOT/tests/web/node_modules/playwright-core" ] && command -v chromium >/dev/null ||
+	bail "playwright-core or chromium missing (make test installs them: scripts/deps.sh, npm ci in tests/web)"
+pg_up && pg_start_http 8000 && ok "playground up" ||
+	bail "playground setup failed"
 cat >"$CONF" <<EOF2
 interface: eth0
 api:
@@ -41,7 +33,7 @@ vips:
     protocol: tcp
     backends: [$B1_6, $B2_6]
 EOF2
-pg_start_daemon "$CONF" || { not_ok "the daemon did not start"; tap_done; exit 1; }
+pg_start_daemon "$CONF" || bail "the daemon did not start"
 
 # ui STEP ARGS...: one step in the browser (run in the balancer's namespace,
 # where the API listens on loopback); its JSON in $OUT, exit status in $RC

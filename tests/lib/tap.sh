@@ -21,6 +21,13 @@ check() {
 	if "$@" >/dev/null; then ok "$name"; else not_ok "$name"; fi
 }
 
+# bail "name": a step the rest depends on failed; end the suite here
+bail() {
+	not_ok "$*"
+	tap_done
+	exit 1
+}
+
 tap_done() {
 	echo "# $TAP_PASSED passed, $TAP_FAILED failed"
 	[ "$TAP_FAILED" -eq 0 ]
