@@ -63,11 +63,8 @@ static __always_inline int pass(__u32 reason)
 static __noinline void trace_emit(const struct dsrlb_flow_key *fk, __u32 vip, __u32 bid,
 				  __u32 kind, __u32 reason)
 {
-	struct dsrlb_trace_event *ev;
+	struct dsrlb_trace_event *ev = bpf_ringbuf_reserve(&trace, sizeof(*ev), 0);
 
-	if (!fk)
-		return;
-	ev = bpf_ringbuf_reserve(&trace, sizeof(*ev), 0);
 	if (!ev) {
 		__sync_fetch_and_add(&trace_lost, 1);
 		return;

@@ -550,7 +550,6 @@ static int cmd_trace(int argc, char **argv)
 	long count = -1, seconds = -1, got = 0;
 	char path[256], line[4096], *end;
 	size_t len = 0;
-	time_t until;
 	int c, rc = 0, fd, status = 0;
 	FILE *in;
 
@@ -607,12 +606,12 @@ static int cmd_trace(int argc, char **argv)
 		fclose(in);
 		return 1;
 	}
+	/* no SA_RESTART: a signal ends the read below, and the loop */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	until = seconds > 0 ? time(NULL) + seconds : 0;
+	sigaction(SIGALRM, &sa, NULL);
 	if (seconds > 0)
 		alarm((unsigned)seconds);
-	sigaction(SIGALRM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!trace_stop && (count < 0 || got < count) && fgets(line, sizeof(line), in)) {
 		json_t *r;
@@ -637,7 +636,7 @@ static int cmd_trace(int argc, char **argv)
 		}
 		json_decref(r);
 	}
-	if (!trace_stop && (count < 0 || got < count) && !(until && time(NULL) >= until)) {
+	if (!trace_stop && (count < 0 || got < count)) {
 		fprintf(stderr, "dsrlb: error: the daemon ended the trace (did it stop?)\n");
 		rc = 1;
 	}
