@@ -13,7 +13,6 @@ const HISTORY = 60; // seconds the chart shows
 // answers add live ones (counters, MAC, health), which a change leaves out.
 const VIP_KEYS = ['name', 'address', 'port', 'protocol', 'scheduler', 'tcp_timeout', 'udp_timeout',
   'health_check', 'hold_down', 'all_down', 'backends'];
-const BACKEND_KEYS = ['address', 'weight', 'state', 'health_check'];
 // Where an API error's "field" is shown in the form.
 const FIELD_AT = {
   name: 'name', address: 'address', port: 'port', protocol: 'protocol', scheduler: 'scheduler',
@@ -289,9 +288,8 @@ function addBackendRow(b = {}) {
   $('[name=b_address]', row).value = b.address || '';
   $('[name=b_weight]', row).value = b.weight ?? 1;
   $('[name=b_state]', row).value = b.state || 'up';
-  // keys the form does not show (a backend's own health_check) go back as they were
-  row.extra = Object.fromEntries(Object.entries(b).filter(([k]) => BACKEND_KEYS.includes(k) &&
-    !['address', 'weight', 'state'].includes(k)));
+  // the one key the form does not show (a backend's own health_check) goes back as it was
+  row.check = b.health_check;
   $('.remove-backend', row).addEventListener('click', () => row.remove());
   $('#backend-rows tbody').append(row);
   updateFormLive();
@@ -327,7 +325,8 @@ function showError(err) {
   const where = FIELD_AT[err.field] || '';
   const box = $(`[data-error-for="${where}"]`, form) || $('[data-error-for=""]', form);
   box.textContent = err.message;
-  const input = field(where) || (where === 'health_check' ? field('hc_type') : null);
+  // the health check's inputs are hc_*; its type is hc_type
+  const input = field(where) || field(where === 'health_check' ? 'hc_type' : `hc_${where}`);
   if (input && input.classList) input.classList.add('invalid');
   if (where === 'backends') $('#backend-rows').classList.add('invalid');
   if (box.closest('.hc')) box.closest('.hc').hidden = false;
@@ -395,13 +394,12 @@ function formVip() {
     o.health_check = hc;
   }
   o.backends = $$('#backend-rows tbody tr').map((row) => ({
-    ...row.extra,
+    ...(row.check ? { health_check: row.check } : {}),
     address: $('[name=b_address]', row).value.trim(),
     weight: num($('[name=b_weight]', row).value) ?? 1,
     state: $('[name=b_state]', row).value,
   }));
-  // the backends' live keys, had the original any, are not config
-  return Object.fromEntries(Object.entries(o).filter(([k]) => VIP_KEYS.includes(k)));
+  return o;
 }
 
 form.addEventListener('submit', async (ev) => {
