@@ -18,7 +18,12 @@ def main():
     while True:
         data, peer = s.recvfrom(2048)
         print(f"{peer[0]} {peer[1]}", flush=True)
-        s.sendto(f"{name} {peer[0]} ".encode() + data, peer)
+        try:
+            s.sendto(f"{name} {peer[0]} ".encode() + data, peer)
+        except OSError as e:
+            # the VIP was taken off lo meanwhile (health_more flaps it): a
+            # service stays up through that, and so does this one
+            print(f"reply to {peer[0]} failed: {e}", flush=True)
 
 
 if __name__ == "__main__":
