@@ -555,12 +555,12 @@ static int trace_record(void *ctx, void *data, size_t size)
 }
 
 /* The first tracer switches the data plane's records on, the last one off. */
-static void trace_switch(struct api *a, bool on)
+static int trace_switch(struct api *a, bool on)
 {
 	if (on && !a->rb) {
 		a->rb = ring_buffer__new(engine_trace_fd(a->e), trace_record, a, NULL);
 		if (!a->rb)
-			return;
+			return -errno;
 		ring_buffer__consume(a->rb); /* records of an earlier trace: nobody's now */
 		a->lost_seen = engine_trace_lost(a->e);
 		engine_trace_enable(a->e, true);
@@ -571,6 +571,7 @@ static void trace_switch(struct api *a, bool on)
 		a->rb = NULL;
 		log_info("trace: off (no client follows decisions)");
 	}
+	return 0;
 }
 
 static ssize_t trace_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -628,9 +629,15 @@ static enum MHD_Result trace_start(const struct call *k)
 				  vip);
 	if (a->ntracers >= TRACE_MAX)
 		return send_error(k->c, 503, NULL, "%d clients trace already; end one first", TRACE_MAX);
+	if (trace_switch(a, true))
+		return send_error(k->c, 500, NULL, "cannot read the data plane's trace ring buffer: %s",
+				  strerror(errno));
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		if (!a->tracers)
+			trace_switch(a, false);
 		return send_error(k->c, 500, NULL, "out of memory");
+	}
 	t->a = a;
 	t->c = k->c;
 	t->vip = vip ? engine_trace_vip(a->e, vip) : -1;
@@ -643,12 +650,13 @@ static enum MHD_Result trace_start(const struct call *k)
 	if (!resp) {
 		free(t->buf);
 		free(t);
+		if (!a->tracers)
+			trace_switch(a, false);
 		return MHD_NO;
 	}
 	t->next = a->tracers;
 	a->tracers = t;
 	a->ntracers++;
-	trace_switch(a, true);
 	MHD_add_response_header(resp, "Content-Type", "application/x-ndjson");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	r = MHD_queue_response(k->c, 200, resp);
