@@ -23,10 +23,13 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
-LIB_SRCS  := src/addr.c src/config.c src/dataplane.c src/engine.c src/health.c src/setup.c src/doctor.c src/sysctl.c src/log.c src/maglev.c \
-             src/neigh.c src/vipindex.c src/model.c src/api.c src/stats.c src/client.c src/strbuf.c src/trace.c
+# src/ is one folder per concern (see README, "Layout"); every .c but the
+# program's main goes into libdsrlb.a, which the tests and the bench link too.
+SRC_DIRS  := lib net config dataplane engine health api tools daemon cli
+LIB_SRCS  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-BPF_HDRS  := $(wildcard bpf/*.h common/*.h)
+SRC_HDRS  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard common/*.h)
+BPF_HDRS  := $(wildcard bpf/lib/*.h common/*.h)
 TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \
              $(BUILD)/tests/test_config \
              $(BUILD)/tests/test_xdp
@@ -63,7 +66,7 @@ $(BUILD)/hc.skel.h: $(BUILD)/hc.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name hc_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(wildcard src/*.h common/*.h)
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -72,7 +75,7 @@ $(BUILD)/libdsrlb.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/dsrlb: $(BUILD)/obj/main.o $(BUILD)/libdsrlb.a
+$(BUILD)/dsrlb: $(BUILD)/obj/cli/main.o $(BUILD)/libdsrlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

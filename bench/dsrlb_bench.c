@@ -29,10 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "bench_abi.h"
-#include "dataplane.h"
-#include "maglev.h"
+#include "dataplane/dataplane.h"
+#include "engine/maglev.h"
 #include "baseline.skel.h"
 #include "gen.skel.h"
 

@@ -16,8 +16,8 @@
 
 #include "dsrlb_abi.h"
 #include "dsrlb_hash.h"
-#include "parse.h"
-#include "maps.h"
+#include "lib/parse.h"
+#include "lib/maps.h"
 
 /* Set by the loader before load; the verifier folds them as constants. */
 const volatile struct dsrlb_knobs knobs = {};

@@ -19,7 +19,7 @@
 const volatile struct hc_knobs hc_knobs = {};
 
 /* The data plane's map (the loader hands us its fd). */
-#include "backends_map.h"
+#include "lib/backends_map.h"
 
 SEC("tc")
 int dsrlb_hc(struct __sk_buff *skb)

@@ -2,7 +2,7 @@
 /* The quick-start syntax: --vip and --backends, and their error messages. */
 #include <string.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "check.h"
 
 static char err[256];

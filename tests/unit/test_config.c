@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
-#include "model.h"
+#include "config/config.h"
+#include "config/model.h"
 
 static void bad(const char *what, const char *text, const char *needle)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "maglev.h"
+#include "engine/maglev.h"
 
 #define M DSRLB_RING_SIZE_DEFAULT
 

@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 
 #include "check.h"
-#include "vipindex.h"
+#include "dataplane/vipindex.h"
 
 static struct dsrlb_vip_slot table[VIPINDEX_TABLE_SLOTS];
 static struct dsrlb_vip_slot e[2 * DSRLB_MAX_VIPS];

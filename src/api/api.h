@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The daemon's REST/JSON API (libmicrohttpd, in the daemon's own loop: no
+ * threads). A Unix socket always (mode 0660, group api.group); TCP only if
+ * api.listen is set, and then a bearer token from api.token_file unless the
+ * address is loopback. Every change goes through the config parser and
+ * checks, is applied to the engine, and is written back to the config file
+ * atomically; a change that fails at any step leaves everything as it was.
+ */
+#ifndef DSRLB_API_H
+#define DSRLB_API_H
+
+#include <jansson.h>
+#include <poll.h>
+
+#include "config/config.h"
+#include "engine/engine.h"
+
+#define API_BODY_MAX (64 * 1024)  /* bytes; a larger request body gets 413 */
+#define API_TIMEOUT_S 10          /* an idle connection is closed after */
+
+struct api;
+
+/* Open the listeners of c->api. config_path is where changes are written. */
+int api_open(struct api **out, const struct cfg *c, struct engine *e, const char *config_path,
+	     char *err, size_t errlen);
+
+/* The descriptors to poll (at most max); api_run after any wait. */
+int api_pollfds(struct api *a, struct pollfd *p, int max);
+void api_run(struct api *a);
+
+/* Close the listeners and remove the Unix socket. */
+void api_close(struct api *a);
+
+/* Prometheus text of an engine status (stats.h); the caller frees. */
+char *api_metrics_text(const json_t *status);
+
+#endif

@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The CLI's side of the API: dsrlb status, stats, vip add|set|del and
+ * backend add|set|drain|del talk to a running daemon over its Unix socket.
+ * Text output and -j/--json print the same answer, fetched once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/client.h"
+#include "config/config.h"
+
+/* Connect and send one request (HTTP/1.0: the answer ends at EOF). The socket, or -errno. */
+static int client_send(const char *sock, const char *method, const char *path, const char *body)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 15 };
+	char *req = NULL;
+	int fd, n;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	n = asprintf(&req,
+		     "%s %s HTTP/1.0\r\nHost: dsrlb\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		     method, path, body ? strlen(body) : 0, body ? body : "");
+	if (n < 0 || write(fd, req, (size_t)n) != n) {
+		free(req);
+		close(fd);
+		return -EIO;
+	}
+	free(req);
+	return fd;
+}
+
+int client_call(const char *sock, const char *method, const char *path, const char *body,
+		int *status, char **answer)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, cap = 0;
+	int fd = client_send(sock, method, path, body);
+
+	*answer = NULL;
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t k;
+
+		if (len + 4097 > cap) {
+			char *nb = realloc(buf, cap = (cap + 4097) * 2);
+
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		k = read(fd, buf + len, cap - len - 1);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	if (!buf)
+		return -EPROTO;
+	buf[len] = 0;
+	if (sscanf(buf, "HTTP/%*s %d", status) != 1 || !(p = strstr(buf, "\r\n\r\n"))) {
+		free(buf);
+		return -EPROTO;
+	}
+	*answer = strdup(p + 4);
+	free(buf);
+	return *answer ? 0 : -ENOMEM;
+}
+
+/* ---- the commands -------------------------------------------------------------------- */
+
+/* s for a URL's path or query: anything but letters, digits and -._~: as %XX. */
+static const char *url_part(const char *s, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s && n + 4 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr("-._~:", ch)) {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = 0;
+	return out;
+}
+
+struct opts {
+	const char *sock;
+	bool json;
+};
+
+static void say_error(const char *sock, int r)
+{
+	fprintf(stderr, "dsrlb: error: cannot reach the daemon at %s: %s (is 'dsrlb run' going? another socket: -s PATH)\n",
+		sock, strerror(-r));
+}
+
+/* Call; on an API error print its message. The answer as JSON, or NULL (then *rc is set). */
+static json_t *call(const struct opts *o, const char *method, const char *path, json_t *body,
+		    int *rc)
+{
+	char *b = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL, *ans = NULL;
+	int st = 0, r = client_call(o->sock, method, path, b, &st, &ans);
+	json_t *j;
+
+	free(b);
+	if (r) {
+		say_error(o->sock, r);
+		*rc = 1;
+		return NULL;
+	}
+	j = json_loads(ans, JSON_DECODE_ANY, NULL);
+	free(ans);
+	if (st >= 300) {
+		const char *m = json_string_value(json_object_get(j, "error"));
+
+		fprintf(stderr, "dsrlb: error: %s (HTTP %d)\n", m ? m : "the daemon refused", st);
+		if (o->json && j)
+			json_dumpf(j, stdout, JSON_INDENT(2)), putchar('\n');
+		json_decref(j);
+		*rc = 1;
+		return NULL;
+	}
+	if (!j) {
+		fprintf(stderr, "dsrlb: error: the daemon's answer is not JSON\n");
+		*rc = 1;
+	}
+	return j;
+}
+
+static void print_json(const json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	putchar('\n');
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}
+
+static long long num(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* 1234567 -> "1.2M": rates and counters in a column */
+static const char *human(double v, char *out, size_t size)
+{
+	static const char *const unit[] = { "", "K", "M", "G", "T", "P" };
+	int u = 0;
+
+	while (v >= 10000 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0 && v == (long long)v)
+		snprintf(out, size, "%lld", (long long)v);
+	else
+		snprintf(out, size, "%.*f%s", v < 100 ? 1 : 0, v, unit[u]);
+	return out;
+}
+
+static void print_stats(const json_t *st)
+{
+	const json_t *v, *b;
+	size_t i, j;
+	char a[8][24];
+
+	printf("%-4s %-34s %-9s %-11s %6s %7s %9s %9s %8s %9s\n", "Prot", "VIP / -> Backend",
+	       "Sched", "State", "Weight", "Active", "Packets", "Bytes", "PPS", "bits/s");
+	json_array_foreach(json_object_get(st, "vips"), i, v) {
+		char spec[96];
+		const char *addr = str(v, "address");
+		long long port = num(v, "port");
+
+		snprintf(spec, sizeof(spec), strchr(addr, ':') ? "[%s]:%lld (%s)" : "%s:%lld (%s)",
+			 addr, port, str(v, "name"));
+		if (!port)
+			snprintf(spec, sizeof(spec), "%s:* (%s)", addr, str(v, "name"));
+		printf("%-4s %-34s %-9s %-11s %6s %7s %9s %9s %8s %9s\n", str(v, "protocol"), spec,
+		       str(v, "scheduler"), "", "", "",
+		       human((double)num(v, "packets"), a[0], sizeof(a[0])),
+		       human((double)num(v, "bytes"), a[1], sizeof(a[1])),
+		       human(json_real_value(json_object_get(v, "packets_per_second")), a[2], sizeof(a[2])),
+		       human(json_real_value(json_object_get(v, "bits_per_second")), a[3], sizeof(a[3])));
+		json_array_foreach(json_object_get(v, "backends"), j, b) {
+			char who[64];
+
+			snprintf(who, sizeof(who), "  -> %s", str(b, "address"));
+			printf("%-4s %-34s %-9s %-11s %6lld %7lld %9s %9s %8s %9s\n", "", who, "",
+			       str(b, "status"), num(b, "weight"), num(b, "active_flows"),
+			       human((double)num(b, "packets"), a[4], sizeof(a[4])),
+			       human((double)num(b, "bytes"), a[5], sizeof(a[5])),
+			       human(json_real_value(json_object_get(b, "packets_per_second")), a[6], sizeof(a[6])),
+			       human(json_real_value(json_object_get(b, "bits_per_second")), a[7], sizeof(a[7])));
+		}
+	}
+	const json_t *ft = json_object_get(st, "flow_table");
+
+	if (ft)
+		printf("flow table: %lld of %lld entries live; %lld new, %lld refused\n",
+		       num(ft, "entries"), num(ft, "size"), num(ft, "new"), num(ft, "refused"));
+}
+
+static void print_status(const json_t *st, const json_t *stats)
+{
+	const json_t *v, *b;
+	size_t i, j;
+
+	printf("dsrlb %s on %s (%s mode), up %llds; config %s\n", str(st, "version"),
+	       str(st, "interface"), str(st, "mode"), num(st, "uptime_seconds"), str(st, "config"));
+	printf("%lld VIPs, %lld backends\n", num(st, "vips"), num(st, "backends"));
+	json_array_foreach(json_object_get(stats, "vips"), i, v) {
+		int up = 0, n = 0;
+
+		json_array_foreach(json_object_get(v, "backends"), j, b) {
+			n++;
+			up += !strcmp(str(b, "status"), "active");
+		}
+		printf("  %-16s %s%s%s port %lld/%s  %s  %d of %d backends take new flows\n",
+		       str(v, "name"), strchr(str(v, "address"), ':') ? "[" : "", str(v, "address"),
+		       strchr(str(v, "address"), ':') ? "]" : "", num(v, "port"), str(v, "protocol"),
+		       str(v, "scheduler"), up, n);
+		json_array_foreach(json_object_get(v, "backends"), j, b) {
+			const char *why = json_string_value(
+				json_object_get(json_object_get(b, "health"), "last_failure"));
+
+			if (strcmp(str(b, "status"), "active"))
+				printf("    %s: %s%s%s\n", str(b, "address"), str(b, "status"),
+				       why && *why ? ", last check: " : "", why ? why : "");
+		}
+	}
+}
+
+static const char *const common_help =
+	"  -s, --socket PATH   the daemon's API socket (default $DSRLB_SOCKET, else " CFG_API_SOCKET_DEFAULT ")\n"
+	"  -j, --json          print the daemon's answer as JSON\n"
+	"  -h, --help          this text\n";
+
+static int common_opt(int c, struct opts *o, const char *help)
+{
+	switch (c) {
+	case 's':
+		o->sock = optarg;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case 'h':
+		printf("%s%s", help, common_help);
+		return 3;
+	default:
+		fprintf(stderr, "%s%s", help, common_help);
+		return 2;
+	}
+}
+
+#define COMMON_LONG                                                     \
+	{ "socket", required_argument, NULL, 's' },                     \
+	{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }
+
+static int cmd_show(int argc, char **argv, bool stats)
+{
+	static const struct option lo[] = { COMMON_LONG, { 0 } };
+	const char *help = stats ?
+		"Usage: dsrlb stats [-s PATH] [-j]\n"
+		"Per VIP and backend: state, weight, active flows, packets, bytes and rates\n"
+		"(the last second), like ipvsadm -Ln --stats.\n" :
+		"Usage: dsrlb status [-s PATH] [-j]\n"
+		"The daemon's version, interface, uptime and config file, and per VIP how many\n"
+		"backends take new flows (and why the others do not).\n";
+	struct opts o = { cfg_api_socket_default(), false };
+	int c, rc = 0;
+	json_t *st, *stat2 = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1)
+		if ((rc = common_opt(c, &o, help)))
+			return rc == 3 ? 0 : rc;
+	if (optind < argc) {
+		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
+		return 2;
+	}
+	st = call(&o, "GET", stats ? "/api/v1/stats" : "/api/v1/status", NULL, &rc);
+	if (!st)
+		return rc;
+	if (!stats && !o.json && !(stat2 = call(&o, "GET", "/api/v1/stats", NULL, &rc))) {
+		json_decref(st);
+		return rc;
+	}
+	if (o.json)
+		print_json(st);
+	else if (stats)
+		print_stats(st);
+	else
+		print_status(st, stat2);
+	json_decref(st);
+	json_decref(stat2);
+	return 0;
+}
+
+/* --all-down X -> "all_down": "X" (the option is the config key) */
+static void key_opt(json_t *body, const char *opt, const char *val)
+{
+	char key[32];
+	size_t i;
+
+	for (i = 0; opt[i] && i + 1 < sizeof(key); i++)
+		key[i] = opt[i] == '-' ? '_' : opt[i];
+	key[i] = 0;
+	json_object_set_new(body, key, json_string(val));
+}
+
+/* What a change did: the daemon's answer as JSON, or its one-line summary */
+static void print_done(const struct opts *o, json_t *ans)
+{
+	if (!ans)
+		return;
+	if (o->json)
+		print_json(ans);
+	else
+		printf("%s\n", str(ans, "done"));
+	json_decref(ans);
+}
+
+/* "ADDR" or "ADDR=WEIGHT" into a backend object */
+static json_t *backend_arg(const char *s)
+{
+	const char *eq = strrchr(s, '=');
+
+	if (!eq)
+		return json_pack("{s:s}", "address", s);
+	return json_pack("{s:s%, s:s}", "address", s, (size_t)(eq - s), "weight", eq + 1);
+}
+
+static int cmd_vip(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		COMMON_LONG,
+		{ "address", required_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'k' },
+		{ "protocol", required_argument, NULL, 'k' },
+		{ "scheduler", required_argument, NULL, 'k' },
+		{ "all-down", required_argument, NULL, 'k' },
+		{ "hold-down", required_argument, NULL, 'k' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ 0 }
+	};
+	const char *help =
+		"Usage: dsrlb vip add NAME --address ADDR [--port N] [--protocol tcp|udp|both]\n"
+		"                 [--scheduler maglev|rr|wrr|lc|sh] --backend ADDR[=WEIGHT]...\n"
+		"       dsrlb vip set NAME [--address ..] [--port ..] [--protocol ..] [--scheduler ..]\n"
+		"                 [--all-down keep|drop] [--hold-down S] [--backend ADDR[=WEIGHT]...]\n"
+		"       dsrlb vip del NAME\n"
+		"Changes the running daemon and its config file (the same checks as the file).\n"
+		"set changes only what it is given; --backend on set replaces the backend list.\n"
+		"Example: dsrlb vip add web --address 198.18.178.15 --port 8000 --protocol tcp \\\n"
+		"             --backend 198.18.178.11 --backend 198.18.178.12=2\n";
+	struct opts o = { cfg_api_socket_default(), false };
+	json_t *body = json_object(), *bs = json_array(), *ans;
+	const char *verb, *name;
+	char path[400], n1[200];
+	int c, rc = 0, li = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
+		if (c == 'b')
+			json_array_append_new(bs, backend_arg(optarg));
+		else if (c == 'k')
+			key_opt(body, lo[li].name, optarg);
+		else if ((rc = common_opt(c, &o, help)))
+			goto out;
+	}
+	if (argc - optind != 2 || (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
+				   strcmp(argv[optind], "del"))) {
+		fprintf(stderr, "dsrlb: error: say add, set or del, and the VIP's name\n%s%s", help, common_help);
+		rc = 2;
+		goto out;
+	}
+	verb = argv[optind];
+	name = argv[optind + 1];
+	if (json_array_size(bs))
+		json_object_set(body, "backends", bs);
+	if (!strcmp(verb, "add")) {
+		json_object_set_new(body, "name", json_string(name));
+		ans = call(&o, "POST", "/api/v1/vips", body, &rc);
+	} else {
+		snprintf(path, sizeof(path), "/api/v1/vips/%s", url_part(name, n1, sizeof(n1)));
+		if (!strcmp(verb, "set") && !json_object_size(body)) {
+			fprintf(stderr, "dsrlb: error: vip set needs something to change\n%s%s", help, common_help);
+			rc = 2;
+			goto out;
+		}
+		ans = call(&o, !strcmp(verb, "set") ? "PATCH" : "DELETE", path,
+			   !strcmp(verb, "set") ? body : NULL, &rc);
+	}
+	print_done(&o, ans);
+out:
+	json_decref(body);
+	json_decref(bs);
+	return rc == 3 ? 0 : rc;
+}
+
+int client_backend(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		COMMON_LONG,
+		{ "weight", required_argument, NULL, 'k' },
+		{ "state", required_argument, NULL, 'k' },
+		{ 0 }
+	};
+	const char *help =
+		"Usage: dsrlb backend add VIP ADDR [--weight N] [--state up|drain|off]\n"
+		"       dsrlb backend set VIP ADDR [--weight N] [--state up|drain|off]\n"
+		"       dsrlb backend drain VIP ADDR    (no new flows; established ones finish)\n"
+		"       dsrlb backend del VIP ADDR\n"
+		"       dsrlb backend setup ...         (on a backend; see dsrlb backend setup --help)\n"
+		"Changes the running daemon and its config file (the same checks as the file).\n"
+		"Example: dsrlb backend drain web 198.18.178.11\n";
+	struct opts o = { cfg_api_socket_default(), false };
+	json_t *body = json_object(), *ans;
+	const char *verb, *vip, *addr;
+	char path[600], n1[200], n2[200];
+	int c, rc = 0, li = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
+		if (c == 'k')
+			key_opt(body, lo[li].name, optarg);
+		else if ((rc = common_opt(c, &o, help)))
+			goto out;
+	}
+	if (argc - optind != 3 ||
+	    (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
+	     strcmp(argv[optind], "del") && strcmp(argv[optind], "drain"))) {
+		fprintf(stderr, "dsrlb: error: say add, set, drain or del, the VIP's name and the backend's address\n%s%s",
+			help, common_help);
+		rc = 2;
+		goto out;
+	}
+	verb = argv[optind];
+	vip = argv[optind + 1];
+	addr = argv[optind + 2];
+	if (!strcmp(verb, "add")) {
+		json_object_set_new(body, "address", json_string(addr));
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", url_part(vip, n1, sizeof(n1)));
+		ans = call(&o, "POST", path, body, &rc);
+	} else {
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", url_part(vip, n1, sizeof(n1)),
+			 url_part(addr, n2, sizeof(n2)));
+		if (!strcmp(verb, "drain"))
+			json_object_set_new(body, "state", json_string("drain"));
+		if (!strcmp(verb, "set") && !json_object_size(body)) {
+			fprintf(stderr, "dsrlb: error: backend set needs --weight or --state\n%s%s", help, common_help);
+			rc = 2;
+			goto out;
+		}
+		ans = call(&o, !strcmp(verb, "del") ? "DELETE" : "PATCH", path,
+			   !strcmp(verb, "del") ? NULL : body, &rc);
+	}
+	print_done(&o, ans);
+out:
+	json_decref(body);
+	return rc == 3 ? 0 : rc;
+}
+
+/* ---- dsrlb trace ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t trace_stop;
+
+static void on_trace_signal(int sig)
+{
+	(void)sig;
+	trace_stop = 1;
+}
+
+static void print_record(const json_t *r)
+{
+	double t = json_number_value(json_object_get(r, "time"));
+	time_t sec = (time_t)t;
+	const char *ev = str(r, "event"), *vip = json_string_value(json_object_get(r, "vip"));
+	struct tm tm;
+	char hms[16];
+
+	localtime_r(&sec, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	printf("%s.%06ld  %-8s %-16s %-3s %s -> %s  ", hms, (long)((t - (double)sec) * 1e6), ev,
+	       vip ? vip : "-", str(r, "protocol"), str(r, "client"), str(r, "to"));
+	if (!strcmp(ev, "drop"))
+		printf("dropped: %s\n", str(r, "reason"));
+	else
+		printf("backend %s%s\n", str(r, "backend"),
+		       !strcmp(ev, "replaced") ? " (its entry was stale)" :
+		       !strcmp(ev, "unkept")   ? " (not remembered)" : "");
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONG, { "vip", required_argument, NULL, 'v' },
+					    { "count", required_argument, NULL, 'n' },
+					    { "seconds", required_argument, NULL, 't' }, { 0 } };
+	const char *help =
+		"Usage: dsrlb trace [--vip NAME] [-n COUNT] [-t SECONDS] [-s PATH] [-j]\n"
+		"Watch decisions live: the backend each new flow got, and each frame dropped\n"
+		"with its reason (packets that follow their flow are not shown). Records are\n"
+		"written only while someone traces. Ctrl-C stops.\n"
+		"  --vip NAME          only this VIP's flows and drops\n"
+		"  -n, --count COUNT   stop after COUNT records\n"
+		"  -t, --seconds S     stop after S seconds\n";
+	struct opts o = { cfg_api_socket_default(), false };
+	struct sigaction sa = { .sa_handler = on_trace_signal };
+	const char *vip = NULL;
+	long count = -1, seconds = -1, got = 0;
+	char path[256], line[4096], *end;
+	size_t len = 0;
+	int c, rc = 0, fd, status = 0;
+	FILE *in;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jhn:t:", lo, NULL)) != -1) {
+		if (c == 'v') {
+			vip = optarg;
+		} else if (c == 'n' || c == 't') {
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0) {
+				fprintf(stderr, "dsrlb: error: --%s wants a whole number above 0, not '%s'\n",
+					c == 'n' ? "count" : "seconds", optarg);
+				return 2;
+			}
+			*(c == 'n' ? &count : &seconds) = v;
+		} else if ((rc = common_opt(c, &o, help))) {
+			return rc == 3 ? 0 : rc;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/api/v1/trace%s%s", vip ? "?vip=" : "",
+		 vip ? url_part(vip, line, sizeof(line)) : "");
+	fd = client_send(o.sock, "GET", path, NULL);
+	if (fd < 0) {
+		say_error(o.sock, fd);
+		return 1;
+	}
+	in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return 1;
+	}
+	/* the status line and headers; an error's JSON follows them */
+	if (!fgets(line, sizeof(line), in) || sscanf(line, "HTTP/%*s %d", &status) != 1) {
+		fprintf(stderr, "dsrlb: error: the daemon at %s did not answer\n", o.sock);
+		fclose(in);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), in) && strcmp(line, "\r\n"))
+		;
+	if (status != 200) {
+		json_t *j;
+
+		len = fread(line, 1, sizeof(line) - 1, in);
+		line[len] = 0;
+		j = json_loads(line, 0, NULL);
+		fprintf(stderr, "dsrlb: error: %s (HTTP %d)\n",
+			json_string_value(json_object_get(j, "error")) ?: "the daemon refused", status);
+		json_decref(j);
+		fclose(in);
+		return 1;
+	}
+	/* no SA_RESTART: a signal ends the read below, and the loop */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	if (seconds > 0)
+		alarm((unsigned)seconds);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!trace_stop && (count < 0 || got < count) && fgets(line, sizeof(line), in)) {
+		json_t *r;
+
+		if (line[0] == '\n')
+			continue; /* the daemon's keep-alive */
+		r = json_loads(line, 0, NULL);
+		if (!r)
+			continue;
+		if (!strcmp(str(r, "event"), "start")) {
+			fprintf(stderr, "tracing %s on %s; %s\n", vip ? vip : "every VIP",
+				str(r, "interface"), count > 0 || seconds > 0 ? "stops by itself or on Ctrl-C" : "Ctrl-C stops");
+		} else if (!strcmp(str(r, "event"), "lost")) {
+			fprintf(stderr, "dsrlb: %lld records lost (the kernel's ring was full), %lld not sent (this terminal reads too slowly)\n",
+				num(r, "ring_full"), num(r, "client_slow"));
+		} else {
+			got++;
+			if (o.json)
+				json_dumpf(r, stdout, JSON_COMPACT | JSON_REAL_PRECISION(16)), putchar('\n');
+			else
+				print_record(r);
+		}
+		json_decref(r);
+	}
+	if (!trace_stop && (count < 0 || got < count)) {
+		fprintf(stderr, "dsrlb: error: the daemon ended the trace (did it stop?)\n");
+		rc = 1;
+	}
+	fclose(in);
+	return rc;
+}
+
+int client_main(int argc, char **argv)
+{
+	if (!strcmp(argv[0], "trace"))
+		return cmd_trace(argc, argv);
+	if (!strcmp(argv[0], "status"))
+		return cmd_show(argc, argv, false);
+	if (!strcmp(argv[0], "stats"))
+		return cmd_show(argc, argv, true);
+	if (!strcmp(argv[0], "vip"))
+		return cmd_vip(argc, argv);
+	return client_backend(argc, argv);
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * dsrlb doctor: checks from the wire, on the balancer, what an L2 DSR
+ * deployment needs of each backend of each VIP, and prints the fix:
+ *   - it is on the interface's LAN and has a MAC;
+ *   - it answers the VIP's service at its MAC (the daemon's VIP-true probe),
+ *     and if not, whether it answers on its own address (then the VIP is
+ *     missing from its lo);
+ *   - it does not answer ARP (or NDP) for the VIP.
+ * It uses its own steering filter and marks, so it runs beside a daemon.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tools/doctor.h"
+#include "engine/engine.h"
+#include "health/health.h"
+#include "lib/log.h"
+#include "net/neigh.h"
+
+#define DOCTOR_TC_HANDLE 0xd6
+
+struct pair {
+	const struct cfg_vip *v;
+	const struct cfg_backend *b;
+	uint32_t id;
+	bool has_mac, created, on_lan;
+	bool answers_for_vip; /* ARP (IPv4) or NDP (IPv6) for its VIP */
+	uint8_t mac[6];
+	bool probed;         /* it has a service to probe (and a MAC) */
+	int vip_ok, real_ok; /* -1 no answer yet, 0 failed, 1 passed */
+	char vip_why[160];
+	uint32_t vip_ms;
+};
+
+struct probe_ctx {
+	struct pair *p;
+	int n;
+	bool real;
+};
+
+
+/* Is a inside a prefix of iface? */
+static bool on_lan(const char *iface, const struct dsrlb_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return true;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		const uint8_t *x, *m;
+		int len;
+
+		if (!i->ifa_addr || !i->ifa_netmask || strcmp(i->ifa_name, iface))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && a->family == DSRLB_AF_INET) {
+			x = (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+			m = (const uint8_t *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+			len = 4;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && a->family == DSRLB_AF_INET6) {
+			x = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+			m = ((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.s6_addr;
+			len = 16;
+		} else {
+			continue;
+		}
+		bool same = true, host = true;
+
+		for (int k = 0; k < len; k++) {
+			same &= (x[k] & m[k]) == (a->bytes[k] & m[k]);
+			host &= m[k] == 0xff;
+		}
+		found = same && !host; /* a /32 or /128 (a VIP) is no LAN */
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static void collect(const struct hc_status *s, void *data)
+{
+	struct probe_ctx *c = data;
+
+	for (int i = 0; i < c->n; i++) {
+		struct pair *p = &c->p[i];
+
+		if (addr_cmp(&p->b->addr, &s->backend) || !vip_spec_eq(&p->v->spec, &s->spec))
+			continue;
+		if (!s->passed && !s->failed)
+			return;
+		if (c->real) {
+			p->real_ok = s->passed > 0;
+		} else {
+			p->vip_ok = s->passed > 0;
+			p->vip_ms = s->last_ms;
+			snprintf(p->vip_why, sizeof(p->vip_why), "%s", s->reason);
+		}
+	}
+}
+
+static struct cfg_check probe_check(const struct pair *p)
+{
+	struct cfg_check k = p->b->check;
+
+	if (k.type == CHECK_NONE)
+		k.type = p->v->spec.protos & VIP_PROTO_TCP ? CHECK_TCP : CHECK_NONE;
+	k.rise = k.fall = 1;
+	k.interval_ms = 60000; /* one probe */
+	return k;
+}
+
+/* One probe per pair (VIP-true, or the backend's own address); waits for all. */
+static void run_probes(struct health *h, struct pair *p, int n, bool real,
+		       const struct dsrlb_addr *s4, const struct dsrlb_addr *s6)
+{
+	struct hc_target *t = calloc(n ? (size_t)n : 1, sizeof(*t));
+	struct pollfd pfd[512];
+	struct probe_ctx ctx = { p, n, real };
+	uint64_t end = health_now_ms() + 6000;
+	char err[256];
+	int nt = 0;
+
+	if (!t)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct cfg_check k = probe_check(&p[i]);
+
+		if (!p[i].probed)
+			continue;
+		k.real = real;
+		t[nt++] = (struct hc_target){ .vip_name = p[i].v->name, .spec = p[i].v->spec,
+					      .backend = p[i].b->addr, .bid = p[i].id, .check = k,
+					      .src = p[i].b->addr.family == DSRLB_AF_INET ? *s4 : *s6 };
+	}
+	if (health_sync(h, t, nt, err, sizeof(err))) {
+		log_errx("%s", err);
+		free(t);
+		return;
+	}
+	free(t);
+	while (health_now_ms() < end) {
+		int k = health_pollfds(h, pfd, 512), to = health_timeout_ms(h, health_now_ms());
+		bool pending = false;
+
+		poll(pfd, (nfds_t)k, to < 0 || to > 100 ? 100 : to);
+		health_run(h, health_now_ms(), pfd, k);
+		health_foreach(h, collect, &ctx);
+		for (int i = 0; i < n; i++)
+			pending |= p[i].probed && (real ? p[i].real_ok : p[i].vip_ok) < 0;
+		if (!pending)
+			break;
+	}
+	health_sync(h, NULL, 0, err, sizeof(err));
+}
+
+/*
+ * Who answers ARP (IPv4) or NDP (IPv6) for vip? Collects the MACs that do:
+ * ARP replies whose sender address is the VIP, neighbour advertisements whose
+ * target is the VIP (seen as IPv6 frames, for the sender's Ethernet address).
+ */
+static int who_answers(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr *src,
+		       const struct dsrlb_addr *vip, uint8_t (*macs)[6], int max)
+{
+	bool v4 = vip->family == DSRLB_AF_INET;
+	uint16_t proto = htons(v4 ? ETH_P_ARP : ETH_P_IPV6);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = proto,
+				   .sll_ifindex = ifindex };
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, proto), n = 0;
+	uint64_t end;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -errno;
+	}
+	for (int round = 0; round < 2; round++) {
+		neigh_probe(ifindex, ifmac, src, vip);
+		end = health_now_ms() + 400;
+		while (health_now_ms() < end) {
+			struct pollfd p = { fd, POLLIN, 0 };
+			struct sockaddr_ll from;
+			socklen_t fl = sizeof(from);
+			uint8_t buf[128];
+			const uint8_t *mac;
+			ssize_t k;
+
+			if (poll(&p, 1, 50) <= 0)
+				continue;
+			k = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+			if (v4) {
+				/* op 2 (reply), sender protocol address = the VIP */
+				if (k < 28 || buf[6] != 0 || buf[7] != 2 ||
+				    memcmp(buf + 14, vip->bytes, 4))
+					continue;
+				mac = buf + 8;
+			} else {
+				/* next header ICMPv6, type 136 (NA), target = the VIP */
+				if (k < 64 || buf[6] != IPPROTO_ICMPV6 || buf[40] != 136 ||
+				    memcmp(buf + 48, vip->bytes, 16) || from.sll_halen != 6 ||
+				    from.sll_pkttype == PACKET_OUTGOING)
+					continue;
+				mac = from.sll_addr;
+			}
+			bool seen = false;
+
+			for (int i = 0; i < n && !seen; i++)
+				seen = !memcmp(macs[i], mac, 6);
+			if (!seen && n < max)
+				memcpy(macs[n++], mac, 6);
+		}
+	}
+	close(fd);
+	return n;
+}
+
+int doctor_run(const struct cfg *c)
+{
+	int ifindex = (int)if_nametoindex(c->iface), np = 0, problems = 0, fd, r;
+	struct dsrlb_addr s4, s6;
+	struct health *h = NULL;
+	struct pair *p;
+	uint8_t ifmac[6];
+	char a[ADDR_STRLEN], va[ADDR_STRLEN], m[18];
+
+	if (!ifindex || iface_hwaddr(c->iface, ifmac)) {
+		log_errx("interface '%s' not found (see: ip link show)", c->iface);
+		return 1;
+	}
+	iface_sources(c->iface, c, &s4, &s6);
+	for (int v = 0; v < c->nv; v++)
+		np += c->vips[v].nb;
+	p = calloc(np ? (size_t)np : 1, sizeof(*p));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_doctor", 4, sizeof(struct dsrlb_backend),
+			    DSRLB_MAX_BACKENDS, NULL);
+	if (!p || fd < 0) {
+		log_errx("cannot create the doctor's map (run as root): %s", strerror(errno));
+		free(p);
+		return 1;
+	}
+	np = 0;
+	for (int v = 0; v < c->nv; v++) {
+		for (int j = 0; j < c->vips[v].nb; j++) {
+			struct pair *x = &p[np];
+			struct dsrlb_backend be = { .flags = DSRLB_BACKEND_F_VALID };
+
+			x->v = &c->vips[v];
+			x->b = &c->vips[v].b[j];
+			x->id = (uint32_t)np++;
+			x->vip_ok = x->real_ok = -1;
+			x->on_lan = on_lan(c->iface, &x->b->addr);
+			x->has_mac = !neigh_resolve(ifindex, &x->b->addr, 2000, x->mac, &x->created);
+			memcpy(be.mac, x->mac, 6);
+			if (x->has_mac)
+				bpf_map_update_elem(fd, &x->id, &be, BPF_ANY);
+			{
+				struct cfg_check k = probe_check(x);
+
+				x->probed = x->has_mac && k.type != CHECK_NONE &&
+					    (k.port || x->v->spec.port);
+			}
+		}
+	}
+	enum log_level lvl = log_get_level();
+
+	log_set_level(LOG_LVL_ERROR); /* the verdicts below say it all */
+	r = health_open_as(&h, c->iface, fd, DOCTOR_TC_HANDLE, DSRLB_HC_MARK_DOCTOR);
+	if (r) {
+		log_errx("cannot set up the probes: %s", strerror(-r));
+	} else {
+		run_probes(h, p, np, false, &s4, &s6);
+		run_probes(h, p, np, true, &s4, &s6);
+	}
+	log_set_level(lvl);
+	/* ARP or NDP for each VIP address, once */
+	for (int v = 0; v < c->nv; v++) {
+		const struct dsrlb_addr *src =
+			c->vips[v].spec.addr.family == DSRLB_AF_INET ? &s4 : &s6;
+		uint8_t macs[16][6];
+		int n;
+		bool asked = false;
+
+		if (!src->family)
+			continue;
+		for (int w = 0; w < v && !asked; w++)
+			asked = !addr_cmp(&c->vips[w].spec.addr, &c->vips[v].spec.addr);
+		if (asked)
+			continue;
+		n = who_answers(ifindex, ifmac, src, &c->vips[v].spec.addr, macs, 16);
+		for (int k = 0; k < n; k++) {
+			bool known = false;
+
+			for (int i = 0; i < np; i++)
+				if (p[i].has_mac && !memcmp(p[i].mac, macs[k], 6) &&
+				    !addr_cmp(&p[i].v->spec.addr, &c->vips[v].spec.addr))
+					p[i].answers_for_vip = known = true;
+			if (!known) {
+				problems++;
+				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
+				       mac_str(macs[k], m, sizeof(m)), src == &s4 ? "ARP" : "NDP",
+				       addr_str(&c->vips[v].spec.addr, a, sizeof(a)));
+			}
+		}
+	}
+
+	for (int v = 0, i = 0; v < c->nv; v++) {
+		const struct cfg_vip *vp = &c->vips[v];
+
+		printf("vip '%s' %s\n", vp->name, vip_spec_str(&vp->spec, va, sizeof(va)));
+		addr_str(&vp->spec.addr, va, sizeof(va));
+		for (int j = 0; j < vp->nb; j++, i++) {
+			struct pair *x = &p[i];
+			struct cfg_check k = probe_check(x);
+			int before = problems;
+
+			addr_str(&x->b->addr, a, sizeof(a));
+			if (!x->on_lan) {
+				problems++;
+				printf("  PROBLEM %s: not on %s's LAN; L2 DSR needs every backend on the balancer's LAN\n"
+				       "          fix: give %s an address in one of %s's prefixes, or remove it from vip '%s'\n",
+				       a, c->iface, a, c->iface, vp->name);
+			}
+			if (!x->has_mac) {
+				problems++;
+				printf("  PROBLEM %s: no MAC (no answer to ARP/NDP on %s)\n"
+				       "          fix: is it up and on the LAN? check: ip neigh show %s dev %s\n",
+				       a, c->iface, a, c->iface);
+				continue;
+			}
+			if (x->answers_for_vip && vp->spec.addr.family == DSRLB_AF_INET) {
+				problems++;
+				printf("  PROBLEM %s (%s): answers ARP for the VIP %s, so it can take the VIP's traffic from the balancer\n"
+				       "          fix on %s: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (or: dsrlb backend setup --vip %s --persist)\n",
+				       a, mac_str(x->mac, m, sizeof(m)), va, a, va);
+			} else if (x->answers_for_vip) {
+				/* Linux answers NDP only for addresses on the asked interface */
+				problems++;
+				printf("  PROBLEM %s (%s): answers NDP for the VIP %s (the VIP is on its LAN interface, not on lo), so it can take the VIP's traffic from the balancer\n"
+				       "          fix on %s: ip -6 addr show to %s (which interface), ip -6 addr del %s/LEN dev IFACE, then: dsrlb backend setup --vip %s --persist\n",
+				       a, mac_str(x->mac, m, sizeof(m)), va, a, va, va, va);
+			}
+			if (x->vip_ok == 0) {
+				problems++;
+				printf("  PROBLEM %s (%s): does not answer %s at its MAC (%s: %s)\n", a,
+				       mac_str(x->mac, m, sizeof(m)), vip_spec_str(&vp->spec, va, sizeof(va)),
+				       cfg_check_name(k.type), x->vip_why);
+				addr_str(&vp->spec.addr, va, sizeof(va));
+				if (x->real_ok == 1)
+					printf("          but it answers on its own address: the VIP is not on its lo\n"
+					       "          fix on %s: dsrlb backend setup --vip %s --persist (or: ip addr add %s/%d dev lo)\n",
+					       a, va, va, vp->spec.addr.family == DSRLB_AF_INET ? 32 : 128);
+				else
+					printf("          and not on its own address either: is the service running there?\n");
+			}
+			if (problems == before)
+				printf("  ok      %s (%s)%s%s\n", a, mac_str(x->mac, m, sizeof(m)),
+				       x->vip_ok == 1 ? ": answers " : "",
+				       x->vip_ok == 1 ? cfg_check_name(k.type) : "");
+		}
+	}
+	for (int i = 0; i < np; i++)
+		if (p[i].created)
+			neigh_forget(ifindex, &p[i].b->addr);
+	health_close(h);
+	close(fd);
+	free(p);
+	printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");
+	return problems ? 1 : 0;
+}
