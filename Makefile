@@ -13,7 +13,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
 LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd
 # -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step
 BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
-             -I/usr/include/$(ARCH)-linux-gnu -Icommon
+             -I/usr/include/$(ARCH)-linux-gnu -Icommon -Ibpf
 
 ifeq ($(V),1)
 Q :=
@@ -73,7 +73,7 @@ $(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS)
 
 $(BUILD)/libdsrlb.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/dsrlb: $(BUILD)/obj/cli/main.o $(BUILD)/libdsrlb.a
 	$(call msg,LINK,$@)

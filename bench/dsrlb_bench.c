@@ -118,6 +118,24 @@ static const char *kind_name(enum gen_kind k)
 	return k == GEN_TCP4 ? "tcp4" : k == GEN_UDP6 ? "udp6" : "udp4";
 }
 
+/* One backend entry, as the engine writes it for a new backend. */
+static int bench_backend(struct dp *dp, uint32_t id, const uint8_t *mac)
+{
+	struct dp_backend_write w = { .id = id, .valid = true, .new_owner = true };
+
+	memcpy(w.mac, mac, 6);
+	return dp_backends_write(dp, &w, 1);
+}
+
+/* A VIP's table live: written aside, in place, flipped. */
+static int bench_ring(struct dp *dp, uint32_t vip, const uint32_t *slots, uint32_t size)
+{
+	int e = dp_ring_write(dp, vip, DSRLB_SCHED_MAGLEV, slots, size);
+
+	e = e ?: dp_rings_commit(dp);
+	return e ?: dp_ring_flip(dp, vip);
+}
+
 /*
  * Configure the real dsrlb data plane through its own loader: `vips` VIPs on
  * consecutive addresses from dst, each with `backends` backends.
@@ -125,7 +143,7 @@ static const char *kind_name(enum gen_kind k)
 static struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8_t ifmac[6],
 				  enum gen_kind kind, const uint8_t *backend_mac)
 {
-	struct dp_opts o = { .hash_seed = 0x64737231u, .ring_size = a->table,
+	struct dp_opts o = { .hash_seed = 0x64737231u,
 			     .flow_size = a->flow_size, .tcp_timeout = 300, .udp_timeout = 30,
 			     .new_flows_per_sec = a->flow_rate };
 	struct maglev_backend *mb = calloc(a->backends, sizeof(*mb));
@@ -161,13 +179,13 @@ static struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8
 					   (uint8_t)next_id, 1 };
 
 			ids[b] = next_id++;
-			e = dp_backend_set(dp, ids[b], backend_mac ? backend_mac : mac, true);
+			e = bench_backend(dp, ids[b], backend_mac ? backend_mac : mac);
 		}
 		if (!r2)
 			r2 = calloc(a->table, sizeof(*r2));
 		for (uint32_t s = 0; s < a->table; s++)
 			r2[s] = ids[ring[s]];
-		e = e ?: dp_ring_swap(dp, v, r2);
+		e = e ?: dp_ring_write(dp, v, DSRLB_SCHED_MAGLEV, r2, a->table);
 		if (kind == GEN_UDP6) {
 			addr_parse(a->dst6, &va);
 			uint32_t w;
@@ -183,10 +201,14 @@ static struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8
 			w = htonl(ntohl(w) + v);
 			memcpy(va.bytes, &w, 4);
 		}
-		e = e ?: dp_vip_set(dp, &va, a->dport, IPPROTO_UDP, v);
-		e = e ?: dp_vip_set(dp, &va, a->dport, IPPROTO_TCP, v);
+		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_UDP, v);
+		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_TCP, v);
 	}
-	e = e ?: dp_commit(dp);
+	/* every new ring in place in one batch, then each flipped live, then the index */
+	e = e ?: dp_rings_commit(dp);
+	for (uint32_t v = 0; v < a->vips && !e; v++)
+		e = dp_ring_flip(dp, v);
+	e = e ?: dp_index_commit(dp);
 	if (e)
 		die("configuring dsrlb's maps", e);
 	free(mb);
@@ -400,10 +422,11 @@ static void cmd_cost(const struct args *a)
 		uint32_t *ring = calloc(a->table, 4);
 		for (uint32_t s = 0; s < a->table; s++)
 			ring[s] = DSRLB_MAX_BACKENDS - 1;
-		dp_backend_set(dp, DSRLB_MAX_BACKENDS - 1, lo_mac, true);
-		dp_ring_swap(dp, DSRLB_MAX_VIPS - 1, ring);
+		bench_backend(dp, DSRLB_MAX_BACKENDS - 1, lo_mac);
+		bench_ring(dp, DSRLB_MAX_VIPS - 1, ring, a->table);
 		addr_parse(a6.dst6, &va);
-		if (dp_vip_set(dp, &va, a->dport, IPPROTO_UDP, DSRLB_MAX_VIPS - 1) || dp_commit(dp))
+		if (dp_index_add(dp, &va, a->dport, IPPROTO_UDP, DSRLB_MAX_VIPS - 1) ||
+		    dp_index_commit(dp))
 			die("adding the IPv6 VIP", 0);
 		free(ring);
 	}
@@ -467,7 +490,7 @@ static void cmd_cost(const struct args *a)
 /* Build one VIP's table for N weighted backends and swap it in. */
 static void cmd_build(const struct args *a)
 {
-	struct dp_opts o = { .hash_seed = 1, .ring_size = a->table };
+	struct dp_opts o = { .hash_seed = 1 };
 	struct maglev_backend *mb = calloc(a->backends, sizeof(*mb));
 	uint32_t *ring = calloc(a->table, 4);
 	double total[64], build[64];
@@ -487,7 +510,7 @@ static void cmd_build(const struct args *a)
 	}
 	/* A live VIP first: what is timed is a change, not a VIP's creation. */
 	if ((e = maglev_build(mb, (int)a->backends, a->table, ring)) ||
-	    (e = dp_ring_swap(dp, 0, ring)) || (e = dp_commit(dp)))
+	    (e = bench_ring(dp, 0, ring, a->table)) || (e = dp_index_commit(dp)))
 		die("creating the VIP", e);
 	for (uint32_t r = 0; r < reps; r++) {
 		double t0 = now(), t1;
@@ -496,8 +519,8 @@ static void cmd_build(const struct args *a)
 		if ((e = maglev_build(mb, (int)a->backends, a->table, ring)))
 			die("maglev_build", e);
 		t1 = now();
-		if ((e = dp_ring_swap(dp, 0, ring)))
-			die("dp_ring_swap", e);
+		if ((e = bench_ring(dp, 0, ring, a->table)))
+			die("writing the table", e);
 		build[r] = (t1 - t0) * 1e3;
 		total[r] = (now() - t0) * 1e3;
 	}
@@ -526,7 +549,7 @@ int main(int argc, char **argv)
 	struct args a = {
 		.gen_if = "g0", .lb_if = "l0", .which = "dsrlb-lib", .kind = GEN_UDP4,
 		.packets = 2000000, .flows = 32768 * 16, .srcs = 32768, .vips = 1,
-		.backends = 2, .table = DSRLB_RING_SIZE_DEFAULT, .reps = 5,
+		.backends = 2, .table = 65537, .reps = 5,
 		.dst4 = "198.18.0.15", .dst6 = "2001:2:0:ff::15", .dport = 9,
 		.flow_size = 1000000, .flow_rate = 100000, /* dsrlb's defaults */
 	};

@@ -17,13 +17,21 @@
 #ifndef DSRLB_MAX_VIPS
 #define DSRLB_MAX_VIPS 16384 /* VIP ids index the ring and stats arrays */
 #endif
+/*
+ * Backend ids name a backend of a VIP (the same server behind two VIPs has
+ * two ids: weight, state, counters and flows are per VIP). 2^18 fits 10,000
+ * VIPs of 10 backends with room; the per-CPU counters cost 16 bytes per id
+ * and CPU.
+ */
 #ifndef DSRLB_MAX_BACKENDS
-#define DSRLB_MAX_BACKENDS 65536 /* backend ids are global across VIPs */
+#define DSRLB_MAX_BACKENDS 262144
 #endif
 
-/* Maglev's default table size: prime, and ~650 slots per backend at 100. */
-#define DSRLB_RING_SIZE_DEFAULT 65537
-/* Upper bound for a ring; keeps one VIP's inner map at 4 MiB at most. */
+/*
+ * Maglev tables are sized per VIP from its backends (the smallest of
+ * DSRLB_RING_SIZES above 100 per backend: at most 1% imbalance) unless the
+ * config sets table_size. The largest keeps one VIP's ring at 8 MiB.
+ */
 #define DSRLB_RING_SIZE_MAX 1048573
 
 enum dsrlb_family {
@@ -125,17 +133,38 @@ enum dsrlb_sched {
 #define DSRLB_LC_SCAN 64
 
 /*
- * Per VIP id. For rr/wrr the live half of the ring holds a sequence of
- * seq_len[half] backends (repeated to the end of the half), walked by next;
- * for lc, each backend that takes new flows once.
+ * A VIP's ring: its table twice (two halves), in one inner map of __u64
+ * elements that each hold two backend ids (the even slot in the low word).
+ * The halves interleave by cache line (16 slots of half 0, then 16 of half
+ * 1, ...), so a slot's place does not depend on the map's size: a ring can be
+ * replaced by a larger map holding the same live half, and no packet ever
+ * reads a size that disagrees with its map. The live table's footprint is
+ * its own size, 4 bytes a slot.
+ */
+#define DSRLB_RING_LINE_SLOTS 16
+/* Elements of an inner map whose halves hold up to slots slots each. */
+#define DSRLB_RING_ELEMS(slots) ((((slots) + 15u) / 16u) * 16u)
+
+static inline __u32 dsrlb_ring_elem(__u32 slot, __u32 half)
+{
+	return ((slot >> 4) << 4) | (half << 3) | ((slot & 15) >> 1);
+}
+
+/*
+ * Per VIP id, written by the control plane through mmap in this order: the
+ * idle half's sched and size, then half (one aligned store: the flip). For
+ * maglev and sh, size is the table's (a prime); for rr/wrr and lc it is the
+ * sequence's length: rr walks it with vip_rr, lc scans it. Size 0: no
+ * backend takes new flows (dropped, no_backend).
  */
 struct dsrlb_vip_info {
-	__u32 sched;     /* enum dsrlb_sched */
-	__u32 seq_len[2];
-	__u32 pad;
-	__u64 next;      /* rr/wrr: flows started, shared by all CPUs (atomic) */
+	__u32 half;        /* the live half, 0 or 1 */
+	__u16 sched[2];    /* enum dsrlb_sched of each half */
+	__u32 size[2];     /* slots of each half's table */
 	__u32 tcp_timeout; /* seconds a new flow may idle; 0 = knobs' default */
 	__u32 udp_timeout;
+	__u32 flags;
+	__u32 pad;
 };
 
 /* Packet and byte counters, per CPU, per VIP and per backend. */
@@ -210,12 +239,11 @@ struct dsrlb_trace_event {
 /*
  * Read-only knobs, set by the loader before the program is loaded. One loaded
  * program serves one interface: its MAC is our source MAC, and only frames
- * addressed to it are balanced. Every ring has ring_size slots, which lets the
- * verifier inline the ring lookup.
+ * addressed to it are balanced.
  */
 struct dsrlb_knobs {
 	__u32 hash_seed;
-	__u32 ring_size; /* prime */
+	__u32 pad0;
 	__u8 ifmac[6];
 	__u16 pad;
 	__u32 tcp_timeout;      /* seconds a TCP flow may idle, unless its VIP says */
@@ -231,13 +259,18 @@ struct dsrlb_knobs {
  * meta: what the maps were built for; a daemon with other values refuses to
  * adopt them rather than reset them silently.
  */
-#define DSRLB_ABI_VERSION 2 /* 2: per-VIP timeouts, lc */
+#define DSRLB_ABI_VERSION 3 /* 2: per-VIP timeouts, lc; 3: rings sized per VIP, 2^18 ids */
 
 struct dsrlb_meta {
 	__u32 abi;       /* DSRLB_ABI_VERSION; 0 = fresh maps */
-	__u32 ring_size;
 	__u32 hash_seed;
 	__u32 flow_size; /* entries of the flow table */
+	__u32 ifindex;   /* the interface the state was built for ... */
+	__u64 netns;     /* ... in this network namespace (its inode) */
+	__u8 ifmac[6];
+	__u16 pad;
+	__u32 spare_ring; /* map id of the one-page ring that stands in for removed VIPs' */
+	__u32 pad2;
 };
 
 /* ids: which VIP and backend got which id (key kind VIP or BACKEND). */
@@ -258,9 +291,9 @@ struct dsrlb_ctl_key {
  * Health probes: a socket mark of DSRLB_HC_MARK_BASE | backend id makes the
  * tc program on lo send the packet to that backend's MAC (bpf/hc.bpf.c).
  */
-#define DSRLB_HC_MARK_BASE 0x44530000u /* "DS" */
-#define DSRLB_HC_MARK_DOCTOR 0x44440000u /* "DD" */
-#define DSRLB_HC_MARK_ID 0xffffu
+#define DSRLB_HC_MARK_BASE 0x44000000u   /* "D": the daemon's probes */
+#define DSRLB_HC_MARK_DOCTOR 0x45000000u /* "E": dsrlb doctor's */
+#define DSRLB_HC_MARK_ID 0x00ffffffu     /* 24 bits: every backend id */
 
 /* The steering program's read-only settings. */
 struct hc_knobs {
@@ -269,6 +302,24 @@ struct hc_knobs {
 	__u16 pad;
 	__u32 mark_base; /* DSRLB_HC_MARK_BASE for the daemon; dsrlb doctor uses another */
 };
+
+/* The layouts, enforced: every struct that crosses a map has the size the pinned maps have. */
+#ifndef __bpf__
+#define DSRLB_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " changed size: bump DSRLB_ABI_VERSION")
+#else
+#define DSRLB_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t)
+#endif
+DSRLB_SIZE(dsrlb_vip_slot, 32);
+DSRLB_SIZE(dsrlb_backend, 12);
+DSRLB_SIZE(dsrlb_flow_key, 40);
+DSRLB_SIZE(dsrlb_flow, 24);
+DSRLB_SIZE(dsrlb_vip_info, 32);
+DSRLB_SIZE(dsrlb_counter, 16);
+DSRLB_SIZE(dsrlb_trace_event, 56);
+DSRLB_SIZE(dsrlb_knobs, 32);
+DSRLB_SIZE(dsrlb_meta, 40);
+DSRLB_SIZE(dsrlb_ctl_key, 28);
+DSRLB_SIZE(hc_knobs, 16);
 
 /* Flow hash -> ring slot without a division: the high half of hash * size. */
 #define DSRLB_SLOT(hash, size) ((__u32)(((__u64)(hash) * (size)) >> 32))

@@ -30,20 +30,19 @@ struct {
 } vip_index SEC(".maps");
 
 /*
- * One Maglev ring per VIP id: slot -> backend id, in two halves of
- * knobs.ring_size slots. vip_half says which half is live. A change writes the
- * idle half (through mmap) and then flips vip_half with one aligned store, so
- * a packet reads the old table or the new one. Swapping whole inner maps
- * instead would cost an RCU grace period per change (the kernel waits one
- * after every map-in-map update), 8-16 ms here. The loader sizes the
- * template (2 * ring_size) before load, so the lookup is inlined.
+ * One ring per VIP id: its table in two halves (see dsrlb_ring_elem), sized
+ * for that VIP, so the inner maps differ in size (BPF_F_INNER_MAP; their
+ * lookup is a direct call instead of inlined, and only on a flow's first
+ * packet). A change writes the idle half through mmap and flips
+ * vip_info.half; a new or resized ring enters with one map-in-map update,
+ * all of them in one batch (each such update waits for an RCU grace period).
  */
 struct dsrlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * DSRLB_RING_SIZE_DEFAULT);
+	__uint(max_entries, DSRLB_RING_LINE_SLOTS);
 	__type(key, __u32);
-	__type(value, __u32);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 };
 
 struct {
@@ -53,21 +52,22 @@ struct {
 	__array(values, struct dsrlb_ring);
 } rings SEC(".maps");
 
-/* VIP id -> its scheduler and rr/wrr state. */
+/* VIP id -> its live half, schedulers, table sizes and timeouts (mmapped by the control plane). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_MAX_VIPS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct dsrlb_vip_info);
 } vip_info SEC(".maps");
 
-/* VIP id -> live half of its ring (0 or 1). */
+/* VIP id -> rr/wrr's count of flows started (the data plane's own; never written by the control plane but to reset it for a new VIP). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_MAX_VIPS);
 	__type(key, __u32);
-	__type(value, __u32);
-} vip_half SEC(".maps");
+	__type(value, __u64);
+} vip_rr SEC(".maps");
 
 #include "backends_map.h"
 
@@ -94,6 +94,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, DSRLB_MAX_VIPS + DSRLB_MAX_BACKENDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory for the ids in use only */
 	__type(key, struct dsrlb_ctl_key);
 	__type(value, __u32);
 } ids SEC(".maps");

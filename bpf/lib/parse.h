@@ -15,6 +15,8 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -89,6 +91,50 @@ static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
 static __always_inline struct ipv6hdr *parse_ipv6(struct cursor *c)
 {
 	return cursor_take(c, sizeof(struct ipv6hdr));
+}
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+/* TCP flags byte (offset 13) */
+#define TCPF_FIN_BIT 0x01
+#define TCPF_RST_BIT 0x04
+
+/*
+ * The ports of TCP or UDP (both start with source and destination port),
+ * within avail bytes of L4. closing: a TCP segment with FIN or RST. 0, or
+ * -1 when the header is cut short.
+ */
+static __always_inline int parse_ports(struct cursor *c, __u8 proto, __u32 avail, __u32 *ports,
+				       __be16 *dport, int *closing)
+{
+	__u32 need = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : sizeof(struct udphdr);
+	struct udphdr *p = c->pos;
+
+	if (avail < need || !cursor_take(c, need))
+		return -1;
+	*ports = *(__u32 *)p;
+	*dport = p->dest;
+	*closing = 0;
+	/* checked again: the verifier does not tie need to proto */
+	if (proto == IPPROTO_TCP && (void *)p + sizeof(struct tcphdr) <= c->end)
+		*closing = !!(((__u8 *)p)[13] & (TCPF_FIN_BIT | TCPF_RST_BIT));
+	return 0;
+}
+
+static __always_inline int is_ipv6_exthdr(__u8 nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_ESP:
+	case IPPROTO_MH:
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+		return 1;
+	}
+	return 0;
 }
 
 #endif /* DSRLB_PARSE_H */

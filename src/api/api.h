@@ -4,16 +4,23 @@
  * threads). A Unix socket always (mode 0660, group api.group); TCP only if
  * api.listen is set, and then a bearer token from api.token_file unless the
  * address is loopback. Every change goes through the config parser and
- * checks, is applied to the engine, and is written back to the config file
- * atomically; a change that fails at any step leaves everything as it was.
+ * checks, is applied to the engine, and is written back to the file that
+ * holds it, atomically; a change that fails at any step leaves everything as
+ * it was.
+ *
+ *   http.c     listeners, authentication, bodies
+ *   routes.c   the resources
+ *   change.c   a change: parse, apply, write back, or undo
+ *   trace.c    GET /api/v1/trace, a stream of the data plane's decisions
+ *   metrics.c  GET /metrics, Prometheus text
  */
 #ifndef DSRLB_API_H
 #define DSRLB_API_H
 
 #include <jansson.h>
-#include <poll.h>
 
 #include "config/config.h"
+#include "daemon/loop.h"
 #include "engine/engine.h"
 
 #define API_BODY_MAX (64 * 1024)  /* bytes; a larger request body gets 413 */
@@ -21,18 +28,13 @@
 
 struct api;
 
-/* Open the listeners of c->api. config_path is where changes are written. */
-int api_open(struct api **out, const struct cfg *c, struct engine *e, const char *config_path,
-	     char *err, size_t errlen);
-
-/* The descriptors to poll (at most max); api_run after any wait. */
-int api_pollfds(struct api *a, struct pollfd *p, int max);
-void api_run(struct api *a);
-
+/* Open the listeners of c->api on the loop. config_path is where changes are written. */
+int api_open(struct api **out, struct loop *l, const struct cfg *c, struct engine *e,
+	     const char *config_path, char *err, size_t errlen);
 /* Close the listeners and remove the Unix socket. */
 void api_close(struct api *a);
 
-/* Prometheus text of an engine status (stats.h); the caller frees. */
-char *api_metrics_text(const json_t *status);
+/* Prometheus text of the engine's status (the caller frees). */
+char *api_metrics_text(const struct engine *e, const struct loop *l);
 
 #endif

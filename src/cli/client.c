@@ -20,6 +20,7 @@
 
 #include "cli/client.h"
 #include "config/config.h"
+#include "lib/num.h"
 
 /* Connect and send one request (HTTP/1.0: the answer ends at EOF). The socket, or -errno. */
 static int client_send(const char *sock, const char *method, const char *path, const char *body)
@@ -336,16 +337,42 @@ static int cmd_show(int argc, char **argv, bool stats)
 	return 0;
 }
 
-/* --all-down X -> "all_down": "X" (the option is the config key) */
-static void key_opt(json_t *body, const char *opt, const char *val)
+/*
+ * --all-down X -> "all_down": "X" (the option is the config key). Numbers go
+ * as JSON numbers, checked here as the config file checks them: the API
+ * takes "5" in quotes for a string, as the file does. 0, or 2 (bad usage).
+ */
+static int key_opt(json_t *body, const char *opt, const char *val)
 {
-	char key[32];
+	static const char *const ints[] = { "port", "weight", NULL };
+	char key[32], why[128];
+	uint64_t u;
+	uint32_t ms;
 	size_t i;
 
 	for (i = 0; opt[i] && i + 1 < sizeof(key); i++)
 		key[i] = opt[i] == '-' ? '_' : opt[i];
 	key[i] = 0;
+	for (i = 0; ints[i]; i++) {
+		if (strcmp(key, ints[i]))
+			continue;
+		if (num_uint(val, 0, 65535, false, &u, why, sizeof(why))) {
+			fprintf(stderr, "dsrlb: error: --%s '%s' %s\n", opt, val, why);
+			return 2;
+		}
+		json_object_set_new(body, key, json_integer((json_int_t)u));
+		return 0;
+	}
+	if (!strcmp(key, "hold_down")) {
+		if (num_seconds(val, 0, 3600000, &ms, why, sizeof(why))) {
+			fprintf(stderr, "dsrlb: error: --%s '%s' %s\n", opt, val, why);
+			return 2;
+		}
+		json_object_set_new(body, key, ms % 1000 ? json_real(ms / 1000.0) : json_integer(ms / 1000));
+		return 0;
+	}
 	json_object_set_new(body, key, json_string(val));
+	return 0;
 }
 
 /* What a change did: the daemon's answer as JSON, or its one-line summary */
@@ -365,9 +392,13 @@ static json_t *backend_arg(const char *s)
 {
 	const char *eq = strrchr(s, '=');
 
+	uint64_t w;
+
 	if (!eq)
 		return json_pack("{s:s}", "address", s);
-	return json_pack("{s:s%, s:s}", "address", s, (size_t)(eq - s), "weight", eq + 1);
+	if (num_uint(eq + 1, 0, 65535, false, &w, NULL, 0))
+		return NULL;
+	return json_pack("{s:s%, s:I}", "address", s, (size_t)(eq - s), "weight", (json_int_t)w);
 }
 
 static int cmd_vip(int argc, char **argv)
@@ -401,12 +432,22 @@ static int cmd_vip(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
-		if (c == 'b')
-			json_array_append_new(bs, backend_arg(optarg));
-		else if (c == 'k')
-			key_opt(body, lo[li].name, optarg);
-		else if ((rc = common_opt(c, &o, help)))
+		if (c == 'b') {
+			json_t *b = backend_arg(optarg);
+
+			if (!b) {
+				fprintf(stderr, "dsrlb: error: --backend '%s': the weight after '=' is a number from 0 to 65535\n",
+					optarg);
+				rc = 2;
+				goto out;
+			}
+			json_array_append_new(bs, b);
+		} else if (c == 'k') {
+			if ((rc = key_opt(body, lo[li].name, optarg)))
+				goto out;
+		} else if ((rc = common_opt(c, &o, help))) {
 			goto out;
+		}
 	}
 	if (argc - optind != 2 || (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
 				   strcmp(argv[optind], "del"))) {
@@ -462,10 +503,12 @@ int client_backend(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, &li)) != -1) {
-		if (c == 'k')
-			key_opt(body, lo[li].name, optarg);
-		else if ((rc = common_opt(c, &o, help)))
+		if (c == 'k') {
+			if ((rc = key_opt(body, lo[li].name, optarg)))
+				goto out;
+		} else if ((rc = common_opt(c, &o, help))) {
 			goto out;
+		}
 	}
 	if (argc - optind != 3 ||
 	    (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The data plane as seen from user space: load the BPF object (skeleton),
- * fill its maps, attach it to interfaces, read its counters.
+ * pin and adopt its maps, write them, attach it, read its counters. Every
+ * function returns 0 or -errno and prints nothing; the order in which they
+ * are called (backends before rings, rings before the index, retire last)
+ * is the engine's (src/engine/apply.c), which is what keeps changes safe
+ * while traffic flows.
  *
- * Write order is what makes changes safe while traffic flows: backends are
- * written before any ring names them, a ring is built in a fresh inner map
- * and swapped in whole, and a VIP entry appears only once its ring exists.
- * Every function returns 0 or -errno and prints nothing.
+ *   load.c      open, pin, adopt, attach, detach
+ *   rings.c     each VIP's ring (two halves, flipped) and its vip_info
+ *   maps.c      backends, ids, lc counts, flows
+ *   counters.c  per-CPU counters, reasons, flow-table stats
+ *   index.c     the VIP index (staged, then swapped in whole)
  */
 #ifndef DSRLB_DATAPLANE_H
 #define DSRLB_DATAPLANE_H
@@ -14,15 +19,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/addr.h"
 #include "dsrlb_abi.h"
+#include "lib/addr.h"
 
 struct dp;
 
 struct dp_opts {
 	uint32_t hash_seed;
-	uint32_t ring_size; /* prime; every VIP's ring has this many slots */
 	uint8_t ifmac[6];   /* the interface's MAC: only frames to it are balanced */
+	int ifindex;        /* recorded in the pinned meta (0: not checked) */
+	uint64_t netns;     /* its network namespace's inode (0: not checked) */
 	/*
 	 * Where the maps are pinned (a directory on a bpffs), or NULL for none.
 	 * Maps already pinned there are reused: their contents, the rings and
@@ -36,73 +42,22 @@ struct dp_opts {
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
 enum dp_counter_map { DP_VIP_STATS, DP_BACKEND_STATS };
 
+/* ---- load.c -------------------------------------------------------------------------- */
+
 /*
- * -EMEDIUMTYPE: the pinned state was built for another table size, seed or
- * ABI (dp_pinned_meta() says which); nothing was changed. -EINVAL from
- * libbpf with pinned maps: their layout differs from this version's.
+ * -EMEDIUMTYPE: the pinned state was built for another seed, flow table or
+ * ABI (dp_pinned_meta() says which); -EXDEV: for another interface or
+ * network namespace. Nothing was changed either way. -EINVAL from libbpf
+ * with pinned maps: their layout differs from this version's.
  */
 int dp_open(struct dp **out, const struct dp_opts *opts);
 bool dp_adopted(const struct dp *dp);
 int dp_pinned_meta(const char *pin_dir, struct dsrlb_meta *m);
 void dp_close(struct dp *dp);
 int dp_prog_fd(const struct dp *dp);
-/*
- * dsrlb trace: the ring buffer of struct dsrlb_trace_event, the switch that
- * makes the program write to it, and how many records found it full.
- */
-int dp_trace_fd(const struct dp *dp);
-void dp_trace_enable(struct dp *dp, bool on);
-uint64_t dp_trace_lost(const struct dp *dp);
-/* The backends map (the health-check steering program shares it). */
 int dp_backends_fd(const struct dp *dp);
-
 /* Remove every pin under dir and dir itself. */
 void dp_unpin_dir(const char *dir);
-
-/* The id assignments kept with the maps (struct dsrlb_ctl_key -> id). */
-int dp_ids_put(struct dp *dp, const struct dsrlb_ctl_key *k, uint32_t id);
-int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k);
-typedef void (*dp_ids_cb)(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx);
-int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx);
-
-/*
- * new_owner: the id now names another backend than before, so its generation
- * goes up and flows remembered for the old owner are placed again.
- */
-int dp_backend_set(struct dp *dp, uint32_t id, const uint8_t mac[6], bool new_owner);
-int dp_backend_clear(struct dp *dp, uint32_t id);
-/*
- * ring has dp_ring_size() backend ids. An existing VIP's table changes at
- * once (atomically); a new VIP's ring enters the data plane at dp_commit().
- */
-int dp_ring_swap(struct dp *dp, uint32_t vip_id, const uint32_t *ring);
-/*
- * The same with the VIP's scheduler (enum dsrlb_sched): for rr/wrr, ring
- * holds a sequence of seq_len backends repeated to dp_ring_size().
- */
-int dp_ring_swap_sched(struct dp *dp, uint32_t vip_id, const uint32_t *ring, uint32_t sched,
-		       uint32_t seq_len);
-uint32_t dp_ring_size(const struct dp *dp);
-/*
- * Route {addr, port (0 = every port), proto} to a VIP id whose ring exists.
- * Staged: nothing changes in the data plane until dp_commit() builds the new
- * VIP index and swaps it in (-ENOSPC/-EEXIST leave the old one in place).
- */
-int dp_vip_set(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
-	       uint32_t vip_id);
-int dp_commit(struct dp *dp);
-/* Would dp_commit() place the staged VIPs? (-ENOSPC/-EEXIST; writes nothing) */
-int dp_vips_check(struct dp *dp);
-/* Forget every staged VIP route (the next dp_commit() installs only new ones). */
-void dp_vips_reset(struct dp *dp);
-/* Remove a VIP's ring once the committed index no longer names the VIP. */
-int dp_ring_del(struct dp *dp, uint32_t vip_id);
-/*
- * Undo the last dp_ring_swap*() of a live VIP: flip back to the other half,
- * which still holds the previous table, and the previous scheduler.
- */
-int dp_ring_revert(struct dp *dp, uint32_t vip_id);
-
 /*
  * Attach; with DP_MODE_AUTO tries native first. *used gets the mode in use.
  * With take_over, a dsrlb program attached already (a previous daemon's) is
@@ -114,27 +69,113 @@ int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, bool take_over,
 int dp_detach(struct dp *dp, int ifindex, enum dp_mode used);
 /* Detach whatever dsrlb program is on ifindex (no dp needed). -ENOENT if none. */
 int dp_detach_any(int ifindex);
+/* dsrlb trace: its ring buffer, the switch that makes the program write, records lost. */
+int dp_trace_fd(const struct dp *dp);
+void dp_trace_enable(struct dp *dp, bool on);
+uint64_t dp_trace_lost(const struct dp *dp);
 
-/* A VIP's idle timeouts for flows that start from now on (seconds; 0 = the default). */
-int dp_vip_timeouts(struct dp *dp, uint32_t vip_id, uint32_t tcp, uint32_t udp);
+/* ---- rings.c ------------------------------------------------------------------------- */
 
 /*
- * lc's active flows per backend id. dp_conns_count() counts them in the flow
- * table (counted, not idle, backend unchanged) into counts[DSRLB_MAX_BACKENDS];
- * with all, every live flow (not idle, backend unchanged), and their total in
- * *live if not NULL. dp_conns_set() writes one backend's count for the program.
+ * Write slots[0..size) as the idle half of VIP vip's table, scheduler sched
+ * (enum dsrlb_sched); nothing live changes. A VIP without a ring, or whose
+ * ring is too small (or far too large), gets a new one holding both its live
+ * half and the new one; it enters the data plane at dp_rings_commit().
  */
-int dp_conns_count(struct dp *dp, int64_t *counts, bool all, uint64_t *live);
+int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *slots,
+		  uint32_t size);
+/*
+ * Wait until no packet still runs on what it read before (one RCU grace
+ * period, ~10 ms): an id may then be given to another backend.
+ */
+int dp_barrier(struct dp *dp);
+/* Put every new ring into the rings map (one batch: one RCU grace period). */
+int dp_rings_commit(struct dp *dp);
+/* Make the half written last live (one store), or go back to the other one. */
+int dp_ring_flip(struct dp *dp, uint32_t vip);
+int dp_ring_unflip(struct dp *dp, uint32_t vip);
+/* Forget a ring not yet committed (a change that failed). */
+void dp_ring_discard(struct dp *dp, uint32_t vip);
+/* Remove a VIP's ring once the index no longer names it (batched: dp_rings_commit). */
+int dp_ring_remove(struct dp *dp, uint32_t vip);
+/* The live table: its scheduler and size, and (if slots) its content. -ENOENT: no ring. */
+int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, uint32_t *slots);
+/* Memory of a VIP's ring (both halves), in bytes; 0 if none. */
+uint64_t dp_ring_bytes(const struct dp *dp, uint32_t vip);
+/* Bytes a new ring for a table of size slots, scheduler sched, takes (pages included). */
+uint64_t dp_ring_bytes_for(uint32_t sched, uint32_t size);
+/* A VIP's idle timeouts for flows that start from now on (seconds; 0 = the default). */
+int dp_vip_timeouts(struct dp *dp, uint32_t vip, uint32_t tcp, uint32_t udp);
+/* rr's count of flows started, back to 0 (a VIP id given to a new VIP). */
+int dp_vip_rr_reset(struct dp *dp, uint32_t vip);
+
+/* ---- maps.c -------------------------------------------------------------------------- */
+
+struct dp_backend_write {
+	uint32_t id;
+	uint8_t mac[6];
+	bool valid;     /* false: the entry is cleared (its flows are placed again) */
+	bool new_owner; /* the id names another backend than before: generation up,
+			 * lc count and counters to 0 */
+};
+/* Write n backend entries (the data plane never gets an all-zero MAC: -EINVAL). */
+int dp_backends_write(struct dp *dp, const struct dp_backend_write *w, int n);
+int dp_backend_read(struct dp *dp, uint32_t id, struct dsrlb_backend *out);
+
+/* The id assignments kept with the maps (struct dsrlb_ctl_key -> id). */
+int dp_ids_put(struct dp *dp, const struct dsrlb_ctl_key *k, const uint32_t *ids, int n);
+int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k, int n);
+typedef void (*dp_ids_cb)(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx);
+int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx);
+
+/* lc's active flows per backend id, as the program keeps them. */
 int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n);
 int dp_conns_set(struct dp *dp, uint32_t id, int64_t n);
+/* lc's counts of ids [first, first + n), in one batch. */
+int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out);
+
+/*
+ * Walking the flow table a batch at a time (the loop must not block): each
+ * call hands up to max entries to cb and returns how many it read, or
+ * -errno; *done at the end (the next call starts over).
+ */
+struct dp_flow_walk;
+typedef void (*dp_flow_cb)(const struct dsrlb_flow_key *k, const struct dsrlb_flow *f,
+			   void *ctx);
+int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out);
+int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
+		      bool *done);
+void dp_flow_walk_free(struct dp_flow_walk *w);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
 uint32_t dp_now(void);
 
+/* ---- counters.c ---------------------------------------------------------------------- */
+
 /* Zero one VIP's or backend's counters (an id taken by a new owner). */
 int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id);
-int dp_counter_sum(struct dp *dp, enum dp_counter_map which, uint32_t id,
-		   struct dsrlb_counter *sum);
+/* The counters of ids [first, first + n), summed over CPUs: one syscall per batch. */
+int dp_counters_read(struct dp *dp, enum dp_counter_map which, uint32_t first, uint32_t n,
+		     struct dsrlb_counter *out);
 int dp_reasons(struct dp *dp, uint64_t out[DSRLB_R__MAX]);
 int dp_flow_stats(struct dp *dp, uint64_t out[DSRLB_FS__MAX]);
+
+/* ---- index.c ------------------------------------------------------------------------- */
+
+/*
+ * Route {addr, port (0 = every port), proto} to a VIP id whose ring exists.
+ * Staged: nothing changes in the data plane until dp_index_commit() builds the
+ * new VIP index and swaps it in (-ENOSPC/-EEXIST leave the old one in place).
+ */
+void dp_index_reset(struct dp *dp);
+int dp_index_add(struct dp *dp, const struct dsrlb_addr *addr, uint16_t port, uint8_t proto,
+		 uint32_t vip);
+/* Would dp_index_commit() place the staged routes? (-ENOSPC/-EEXIST; writes nothing) */
+int dp_index_check(struct dp *dp);
+int dp_index_commit(struct dp *dp);
+
+/* ---- test hooks (DSRLB_TEST_FAULT, lib/fault.h) ---------------------------------------- */
+
+/* The number of map writes made so far (the fault tests aim at the Nth). */
+uint64_t dp_writes(void);
 
 #endif

@@ -1,35 +1,24 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The engine (see engine.h): start, adoption, changes, re-plans, stop. */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "engine/engine.h"
-#include "lib/log.h"
-#include "engine/maglev.h"
-#include "net/neigh.h"
-#include "health/health.h"
-
+#include "engine/apply.h"
 #include "engine/engine_int.h"
-#include "engine/stats.h"
+#include "engine/plan.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "net/ifaddr.h"
 
-/* How often every backend's MAC is asked for (a changed MAC is seen within). */
-#define NPROBE_MS 1000
-
-/* How often lc's counts are rewritten from the flow table. */
-#define LC_RECOUNT_S 5
-
+/* VIPs named in the log at start, one line each; the rest are counted. */
+#define START_LINES 16
 
 static int ensure_bpffs(void)
 {
@@ -43,785 +32,6 @@ static int ensure_bpffs(void)
 		return -errno;
 	log_info("mounted a bpffs on " BPFFS " (it was not one, as under ip netns exec)");
 	return 0;
-}
-
-static int iface_mac(const char *ifname, uint8_t mac[6], bool *up)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-		*up = ifr.ifr_flags & IFF_UP;
-	close(fd);
-	return err;
-}
-
-/* Is the VIP an address of ifname? If not, no router will send it to us. */
-static bool vip_is_local(const char *ifname, const struct dsrlb_addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (getifaddrs(&ifa))
-		return true; /* cannot tell; do not warn */
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET && a->family == DSRLB_AF_INET)
-			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->bytes, 4);
-		else if (i->ifa_addr->sa_family == AF_INET6 && a->family == DSRLB_AF_INET6)
-			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->bytes,
-					16);
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
-static struct neigh_cache *neigh_find(struct engine *e, const struct dsrlb_addr *a)
-{
-	for (int i = 0; i < e->nneigh; i++)
-		if (!addr_cmp(&e->neigh[i].addr, a))
-			return &e->neigh[i];
-	return NULL;
-}
-
-/* Every backend that may carry traffic needs a MAC before anything changes. */
-static int resolve_all(struct engine *e, const struct cfg *c, char *err, size_t errlen)
-{
-	char a[ADDR_STRLEN], m[18];
-
-	for (int v = 0; v < c->nv; v++) {
-		for (int j = 0; j < c->vips[v].nb; j++) {
-			const struct cfg_backend *b = &c->vips[v].b[j];
-			struct neigh_cache n = { .addr = b->addr };
-			int r;
-
-			if (b->state == BACKEND_OFF || neigh_find(e, &b->addr))
-				continue;
-			addr_str(&b->addr, a, sizeof(a));
-			r = neigh_resolve(e->ifindex, &b->addr, c->resolve_timeout_ms, n.mac,
-					  &n.created);
-			if (r && n.created)
-				neigh_forget(e->ifindex, &b->addr); /* ours, and useless */
-			if (r == -ETIMEDOUT) {
-				snprintf(err, errlen,
-					 "backend %s: no MAC after %d s on %s; is it up and on the same LAN as %s? (check: ip neigh show %s dev %s)",
-					 a, c->resolve_timeout_ms / 1000, e->base.iface, e->base.iface, a,
-					 e->base.iface);
-				return r;
-			}
-			if (r) {
-				snprintf(err, errlen, "backend %s: cannot resolve its MAC on %s: %s", a,
-					 e->base.iface, strerror(-r));
-				return r;
-			}
-			if (e->nneigh == e->capneigh) {
-				int cap = e->capneigh ? e->capneigh * 2 : 16;
-				void *p = realloc(e->neigh, (size_t)cap * sizeof(*e->neigh));
-
-				if (!p)
-					return -ENOMEM;
-				e->neigh = p;
-				e->capneigh = cap;
-			}
-			e->neigh[e->nneigh++] = n;
-			log_debug("backend %s is at %s", a, mac_str(n.mac, m, sizeof(m)));
-		}
-	}
-	return 0;
-}
-
-static int free_vip_id(struct engine *e, const bool *taken)
-{
-	for (int i = 0; i < DSRLB_MAX_VIPS; i++)
-		if (!e->vips[i] && !taken[i])
-			return i;
-	return -1;
-}
-
-static int free_backend_id(struct engine *e)
-{
-	for (int i = 0; i < BID_NONE; i++)
-		if (!e->bid_used[i])
-			return i;
-	return -1;
-}
-
-static void vip_free(struct eng_vip *v)
-{
-	if (v)
-		free(v->b);
-	free(v);
-}
-
-static bool ring_same(const struct eng_vip *a, const struct eng_vip *b)
-{
-	if (!a || !b || a->nb != b->nb || a->sched != b->sched)
-		return false;
-	for (int i = 0; i < a->nb; i++)
-		if (a->b[i].id != b->b[i].id || a->b[i].weight != b->b[i].weight)
-			return false;
-	return true;
-}
-
-static int by_addr(const void *x, const void *y)
-{
-	const struct eng_backend *a = *(const struct eng_backend *const *)x;
-	const struct eng_backend *b = *(const struct eng_backend *const *)y;
-
-	return addr_cmp(&a->addr, &b->addr);
-}
-
-/*
- * rr and lc: every backend that takes new flows once, in address order (the
- * same order on every balancer). wrr: the smooth weighted order (each round, the
- * backend furthest behind its share goes next), so 3:1 gives a a b a, not
- * a a a b. Returns the sequence's length; 0 if nothing takes new flows.
- */
-static uint32_t build_sequence(const struct eng_vip *v, uint32_t *seq, uint32_t max)
-{
-	const struct eng_backend *b[CFG_MAX_BACKENDS_PER_VIP];
-	int64_t cur[CFG_MAX_BACKENDS_PER_VIP] = {0};
-	uint32_t w[CFG_MAX_BACKENDS_PER_VIP], g = 0, total = 0, len = 0;
-	int n = 0;
-
-	for (int j = 0; j < v->nb; j++)
-		if (v->b[j].weight)
-			b[n++] = &v->b[j];
-	qsort(b, (size_t)n, sizeof(b[0]), by_addr);
-	for (int i = 0; i < n; i++) {
-		w[i] = v->sched == SCHED_WRR ? b[i]->weight : 1;
-		g = maglev_gcd(g, w[i]);
-	}
-	for (int i = 0; i < n; i++)
-		total += w[i] /= g;
-	while (len < total && len < max) {
-		int best = 0;
-
-		for (int i = 0; i < n; i++) {
-			cur[i] += w[i];
-			if (cur[i] > cur[best])
-				best = i;
-		}
-		cur[best] -= total;
-		seq[len++] = b[best]->id;
-	}
-	return len;
-}
-
-/* Fill e->ring for v; returns the rr/wrr sequence length (0 for maglev/sh), or 1<<31 if
- * nothing takes new flows, or -errno. */
-static int64_t build_ring(struct engine *e, const struct eng_vip *v)
-{
-	uint32_t size = dp_ring_size(e->dp);
-	struct maglev_backend *mb;
-	int r;
-
-	if (v->sched == SCHED_RR || v->sched == SCHED_WRR || v->sched == SCHED_LC) {
-		uint32_t len = build_sequence(v, e->ring, size);
-
-		if (!len) {
-			for (uint32_t s = 0; s < size; s++)
-				e->ring[s] = BID_NONE;
-			return 1LL << 31;
-		}
-		for (uint32_t s = len; s < size; s++) /* repeat to the end of the half */
-			e->ring[s] = e->ring[s % len];
-		return len;
-	}
-	mb = calloc(v->nb ? (size_t)v->nb : 1, sizeof(*mb));
-	if (!mb)
-		return -ENOMEM;
-	for (int j = 0; j < v->nb; j++) {
-		mb[j].addr = v->b[j].addr;
-		mb[j].weight = v->b[j].weight;
-	}
-	r = maglev_build(mb, v->nb, size, e->ring);
-	free(mb);
-	if (r == -ENOENT) {
-		/* Nothing may take new flows: every slot drops (no_backend). */
-		for (uint32_t s = 0; s < size; s++)
-			e->ring[s] = BID_NONE;
-		return 1LL << 31;
-	}
-	if (r)
-		return r;
-	for (uint32_t s = 0; s < size; s++)
-		e->ring[s] = v->b[e->ring[s]].id;
-	return 0;
-}
-
-static uint32_t dp_sched(enum cfg_sched s)
-{
-	return s == SCHED_SH ? DSRLB_SCHED_SH :
-	       (s == SCHED_RR || s == SCHED_WRR) ? DSRLB_SCHED_RR :
-	       s == SCHED_LC ? DSRLB_SCHED_LC : DSRLB_SCHED_MAGLEV;
-}
-
-static void ctl_vip_key(struct dsrlb_ctl_key *k, const struct vip_spec *s)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = DSRLB_CTL_VIP;
-	k->family = s->addr.family;
-	k->protos = (uint8_t)s->protos;
-	k->port = s->port;
-	memcpy(k->addr, s->addr.bytes, sizeof(k->addr));
-}
-
-static void ctl_backend_key(struct dsrlb_ctl_key *k, uint32_t vip, const struct dsrlb_addr *a)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = DSRLB_CTL_BACKEND;
-	k->family = a->family;
-	k->vip_id = vip;
-	memcpy(k->addr, a->bytes, sizeof(k->addr));
-}
-
-/* Is k part of the engine's current state (with this id)? */
-static bool ids_current(struct engine *e, const struct dsrlb_ctl_key *k, uint32_t id)
-{
-	struct dsrlb_ctl_key c;
-
-	if (k->kind == DSRLB_CTL_VIP) {
-		if (id >= DSRLB_MAX_VIPS || !e->vips[id])
-			return false;
-		ctl_vip_key(&c, &e->vips[id]->spec);
-		return !memcmp(&c, k, sizeof(c));
-	}
-	if (k->vip_id >= DSRLB_MAX_VIPS || !e->vips[k->vip_id])
-		return false;
-	for (int j = 0; j < e->vips[k->vip_id]->nb; j++) {
-		struct eng_backend *b = &e->vips[k->vip_id]->b[j];
-
-		ctl_backend_key(&c, k->vip_id, &b->addr);
-		if (b->state != BACKEND_OFF && b->id == id && !memcmp(&c, k, sizeof(c)))
-			return true;
-	}
-	return false;
-}
-
-struct stale {
-	struct dsrlb_ctl_key *k;
-	int n, cap;
-	struct engine *e;
-};
-
-static void collect_stale(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
-{
-	struct stale *st = ctx;
-
-	if (ids_current(st->e, k, id))
-		return;
-	if (st->n == st->cap) {
-		int cap = st->cap ? st->cap * 2 : 64;
-		void *p = realloc(st->k, (size_t)cap * sizeof(*st->k));
-
-		if (!p)
-			return;
-		st->k = p;
-		st->cap = cap;
-	}
-	st->k[st->n++] = *k;
-}
-
-/*
- * Keep the pinned id assignments equal to the engine's: the current ones are
- * written before the stale ones go, so a daemon killed in between still
- * finds every id that live rings use.
- */
-static void ids_sync(struct engine *e)
-{
-	struct stale st = { .e = e };
-	struct dsrlb_ctl_key k;
-
-	dp_ids_foreach(e->dp, collect_stale, &st);
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *vp = e->vips[v];
-
-		if (!vp)
-			continue;
-		ctl_vip_key(&k, &vp->spec);
-		dp_ids_put(e->dp, &k, (uint32_t)v);
-		for (int j = 0; j < vp->nb; j++) {
-			if (vp->b[j].state == BACKEND_OFF)
-				continue;
-			ctl_backend_key(&k, (uint32_t)v, &vp->b[j].addr);
-			dp_ids_put(e->dp, &k, vp->b[j].id);
-		}
-	}
-	for (int i = 0; i < st.n; i++)
-		dp_ids_del(e->dp, &st.k[i]);
-	free(st.k);
-}
-
-/* Adoption, pass 1: the VIPs an earlier daemon left, by id. */
-static void adopt_vip(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
-{
-	struct engine *e = ctx;
-	struct eng_vip *v;
-
-	if (k->kind != DSRLB_CTL_VIP || id >= DSRLB_MAX_VIPS || e->vips[id])
-		return;
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return;
-	v->spec.addr.family = k->family;
-	memcpy(v->spec.addr.bytes, k->addr, sizeof(k->addr));
-	v->spec.port = k->port;
-	v->spec.protos = k->protos;
-	snprintf(v->name, sizeof(v->name), "(adopted %u)", id);
-	e->vips[id] = v;
-}
-
-/* Pass 2: their backends. The weight is unknown: the table is rebuilt. */
-static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
-{
-	struct engine *e = ctx;
-	struct eng_vip *v;
-	void *p;
-
-	if (k->kind != DSRLB_CTL_BACKEND || k->vip_id >= DSRLB_MAX_VIPS || id >= BID_NONE)
-		return;
-	v = e->vips[k->vip_id];
-	if (!v)
-		return;
-	p = realloc(v->b, (size_t)(v->nb + 1) * sizeof(*v->b));
-	if (!p)
-		return;
-	v->b = p;
-	memset(&v->b[v->nb], 0, sizeof(v->b[v->nb]));
-	v->b[v->nb].addr.family = k->family;
-	memcpy(v->b[v->nb].addr.bytes, k->addr, sizeof(k->addr));
-	v->b[v->nb].id = id;
-	v->b[v->nb].weight = UINT32_MAX;
-	v->b[v->nb].state = BACKEND_UP;
-	v->nb++;
-	e->bid_used[id] = 1;
-}
-
-void iface_sources(const char *iface, const struct cfg *c, struct dsrlb_addr *src4,
-		   struct dsrlb_addr *src6)
-{
-	struct ifaddrs *ifa, *i;
-
-	memset(src4, 0, sizeof(*src4));
-	memset(src6, 0, sizeof(*src6));
-	if (getifaddrs(&ifa))
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		struct dsrlb_addr a = {};
-		bool vip = false;
-
-		if (!i->ifa_addr || strcmp(i->ifa_name, iface))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a.family = DSRLB_AF_INET;
-			memcpy(a.bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			a.family = DSRLB_AF_INET6;
-			memcpy(a.bytes, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-			if (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80)
-				continue; /* link-local */
-		} else {
-			continue;
-		}
-		for (int v = 0; v < c->nv && !vip; v++)
-			vip = !addr_cmp(&c->vips[v].spec.addr, &a);
-		if (vip)
-			continue;
-		if (a.family == DSRLB_AF_INET && !src4->family)
-			*src4 = a;
-		if (a.family == DSRLB_AF_INET6 && !src6->family)
-			*src6 = a;
-	}
-	freeifaddrs(ifa);
-}
-
-/* The health checks of these VIPs (by id) from now on. */
-static int sync_health(struct engine *e, struct eng_vip *const *vips, char *err, size_t errlen)
-{
-	struct hc_target *t = NULL;
-	int n = 0, cap = 0, r;
-
-	if (!e->health)
-		return 0;
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		for (int j = 0; vips[v] && j < vips[v]->nb; j++) {
-			const struct eng_backend *b = &vips[v]->b[j];
-
-			if (b->check.type == CHECK_NONE || b->state == BACKEND_OFF)
-				continue;
-			if (n == cap) {
-				void *p = realloc(t, sizeof(*t) * (size_t)(cap = cap ? cap * 2 : 16));
-
-				if (!p) {
-					free(t);
-					return -ENOMEM;
-				}
-				t = p;
-			}
-			t[n++] = (struct hc_target){
-				.vip_name = vips[v]->name, .spec = vips[v]->spec, .backend = b->addr,
-				.bid = b->id, .check = b->check, .hold_down_ms = vips[v]->hold_down_ms,
-				.src = b->addr.family == DSRLB_AF_INET ? e->src4 : e->src6,
-			};
-		}
-	}
-	r = health_sync(e->health, t, n, err, errlen);
-	free(t);
-	return r;
-}
-
-/*
- * Health and neighbours: a backend that fails its check (after hold-down) or
- * whose neighbour entry failed takes no new flows. If that leaves a VIP with
- * none, all_down decides: keep the last one to fail, or drop.
- */
-static void overlay(struct engine *e, struct eng_vip *const *vips)
-{
-	char a[ADDR_STRLEN];
-
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *vp = vips[v];
-		int eligible = 0, wanted = 0, keep = -1;
-		uint64_t latest = 0;
-
-		for (int j = 0; vp && j < vp->nb; j++) {
-			struct eng_backend *b = &vp->b[j];
-			struct neigh_cache *n = neigh_find(e, &b->addr);
-			uint64_t since = 0;
-			bool nfail = n && n->failed;
-			bool hup = health_up(e->health, &vp->spec, &b->addr, &since);
-
-			b->out = false;
-			if (!b->cfg_weight)
-				continue;
-			wanted++;
-			if (!nfail && hup) {
-				eligible++;
-				continue;
-			}
-			b->weight = 0;
-			b->out = true;
-			if (!nfail && (keep < 0 || since >= latest)) {
-				latest = since;
-				keep = j;
-			}
-		}
-		if (!vp || eligible || !wanted)
-			continue;
-		if (keep >= 0 && !vp->all_down_drop) {
-			vp->b[keep].weight = vp->b[keep].cfg_weight;
-			vp->b[keep].out = false;
-			log_errx("vip '%s': EVERY backend is down; keeping %s, the last to fail, in the table (all_down: keep)",
-				 vp->name, addr_str(&vp->b[keep].addr, a, sizeof(a)));
-		} else {
-			log_errx("vip '%s': EVERY backend is down; its new flows are dropped (%s)", vp->name,
-				 vp->all_down_drop ? "all_down: drop" : "no backend has a MAC");
-		}
-	}
-}
-
-int engine_apply(struct engine *e, const struct cfg *c, char *err, size_t errlen)
-{
-	struct eng_vip *next[DSRLB_MAX_VIPS] = {};
-	static bool taken[DSRLB_MAX_VIPS], swapped[DSRLB_MAX_VIPS];
-	char a[ADDR_STRLEN];
-	int r;
-
-	if (strcmp(c->iface, e->base.iface) || c->mode != e->base.mode ||
-	    c->table_size != e->base.table_size || c->hash_seed != e->base.hash_seed ||
-	    strcmp(c->pin_dir, e->base.pin_dir) || c->flow_size != e->base.flow_size ||
-	    c->new_flows_per_sec != e->base.new_flows_per_sec) {
-		snprintf(err, errlen,
-			 "interface, mode, table_size, hash_seed, pin_dir, flow_table.size and flow_table.new_flows_per_second need a restart to change; nothing was changed");
-		return -EINVAL;
-	}
-	r = resolve_all(e, c, err, errlen);
-	if (r)
-		return r;
-
-	/* Ids: a VIP keeps its id (same address, port, protocols), a backend its id. */
-	memset(taken, 0, sizeof(taken));
-	memset(swapped, 0, sizeof(swapped));
-	for (int i = 0; i < c->nv; i++) {
-		const struct cfg_vip *cv = &c->vips[i];
-		struct eng_vip *nv = calloc(1, sizeof(*nv)), *old = NULL;
-		int id = -1;
-
-		if (nv)
-			nv->b = calloc(cv->nb ? (size_t)cv->nb : 1, sizeof(*nv->b));
-		if (!nv || !nv->b) {
-			vip_free(nv);
-			r = -ENOMEM;
-			goto undo;
-		}
-		for (int k = 0; k < DSRLB_MAX_VIPS && id < 0; k++)
-			if (e->vips[k] && !taken[k] && vip_spec_eq(&e->vips[k]->spec, &cv->spec))
-				id = k;
-		if (id < 0) {
-			/* a new VIP: its counters start at 0, not at the last owner's */
-			id = free_vip_id(e, taken);
-			if (id >= 0 && dp_counter_reset(e->dp, DP_VIP_STATS, (uint32_t)id)) {
-				snprintf(err, errlen, "cannot reset the counters of VIP id %d: %s", id,
-					 strerror(errno));
-				vip_free(nv);
-				r = -EIO;
-				goto undo;
-			}
-		}
-		if (id < 0) {
-			snprintf(err, errlen, "no free VIP id (at most %d)", DSRLB_MAX_VIPS);
-			vip_free(nv);
-			r = -ENOSPC;
-			goto undo;
-		}
-		taken[id] = true;
-		old = e->vips[id];
-		strcpy(nv->name, cv->name);
-		nv->spec = cv->spec;
-		nv->sched = cv->sched;
-		nv->hold_down_ms = cv->hold_down_ms;
-		nv->all_down_drop = cv->all_down_drop;
-		nv->tcp_timeout = cv->tcp_timeout ? cv->tcp_timeout : c->tcp_timeout;
-		nv->udp_timeout = cv->udp_timeout ? cv->udp_timeout : c->udp_timeout;
-		for (int j = 0; j < cv->nb; j++) {
-			struct eng_backend *nb = &nv->b[nv->nb++];
-			int bid = -1;
-
-			nb->addr = cv->b[j].addr;
-			nb->state = cv->b[j].state;
-			nb->cfg_weight = cv->b[j].state == BACKEND_UP ? cv->b[j].weight : 0;
-			nb->weight = nb->cfg_weight;
-			nb->check = cv->b[j].check;
-			for (int k = 0; old && k < old->nb && bid < 0; k++)
-				if (!addr_cmp(&old->b[k].addr, &nb->addr) && old->b[k].state != BACKEND_OFF)
-					bid = (int)old->b[k].id;
-			if (nb->state == BACKEND_OFF) {
-				nb->id = BID_NONE;
-				continue;
-			}
-			if (bid < 0) {
-				bid = free_backend_id(e);
-				if (bid < 0) {
-					snprintf(err, errlen, "no free backend id (at most %d)",
-						 DSRLB_MAX_BACKENDS - 1);
-					next[id] = nv;
-					r = -ENOSPC;
-					goto undo;
-				}
-				e->bid_used[bid] = 2; /* new in this change */
-			}
-			nb->id = (uint32_t)bid;
-		}
-		next[id] = nv;
-	}
-
-	/* Health checks for the new set, then what they and the neighbours allow. */
-	iface_sources(e->base.iface, c, &e->src4, &e->src6);
-	r = sync_health(e, next, err, errlen);
-	if (r)
-		goto undo;
-	overlay(e, next);
-
-	/*
-	 * The new VIP index, staged and placed before anything is written: the
-	 * one failure that is not a failing syscall is known here, not after
-	 * live tables changed.
-	 */
-	dp_vips_reset(e->dp);
-	for (int v = 0; v < DSRLB_MAX_VIPS && !r; v++) {
-		for (int p = 0; next[v] && p < 2 && !r; p++) {
-			unsigned bit = p ? VIP_PROTO_UDP : VIP_PROTO_TCP;
-
-			if (next[v]->spec.protos & bit)
-				r = dp_vip_set(e->dp, &next[v]->spec.addr, next[v]->spec.port,
-					       p ? IPPROTO_UDP : IPPROTO_TCP, (uint32_t)v);
-		}
-	}
-	if (!r)
-		r = dp_vips_check(e->dp);
-	if (r) {
-		snprintf(err, errlen, "cannot place the VIPs in the VIP index: %s", strerror(-r));
-		goto undo;
-	}
-
-	/* 1. Backends, before any ring names them. */
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		for (int j = 0; next[v] && j < next[v]->nb; j++) {
-			struct eng_backend *b = &next[v]->b[j];
-			struct neigh_cache *n;
-
-			if (b->state == BACKEND_OFF)
-				continue;
-			n = neigh_find(e, &b->addr);
-			r = n ? dp_backend_set(e->dp, b->id, n->mac, e->bid_used[b->id] == 2) : -ENOENT;
-			if (r) {
-				snprintf(err, errlen, "cannot write backend %s: %s",
-					 addr_str(&b->addr, a, sizeof(a)), strerror(-r));
-				goto undo;
-			}
-		}
-	}
-	/* 2. Rings: each built aside and flipped in one step. */
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		if (next[v] && !e->vips[v]) {
-			/* a new VIP's timeouts, before anything can reach it */
-			r = dp_vip_timeouts(e->dp, (uint32_t)v, next[v]->tcp_timeout,
-					    next[v]->udp_timeout);
-			if (r) {
-				snprintf(err, errlen, "cannot write vip '%s': %s", next[v]->name,
-					 strerror(-r));
-				goto undo;
-			}
-		}
-		if (!next[v] || ring_same(e->vips[v], next[v]))
-			continue;
-		int64_t len = build_ring(e, next[v]);
-
-		if (len == 1LL << 31) {
-			log_warnx("vip '%s' has no backend that takes new flows: its new flows are dropped (all drained, off or weight 0)",
-				  next[v]->name);
-			len = 0;
-		}
-		r = len < 0 ? (int)len :
-			      dp_ring_swap_sched(e->dp, (uint32_t)v, e->ring, dp_sched(next[v]->sched),
-						 (uint32_t)len);
-		if (!r)
-			swapped[v] = true;
-		if (r) {
-			snprintf(err, errlen, "cannot write the table of vip '%s': %s", next[v]->name,
-				 strerror(-r));
-			goto undo;
-		}
-	}
-	/* 3. The VIP index (staged and checked above): one swap makes it live. */
-	r = dp_commit(e->dp);
-	if (r) {
-		snprintf(err, errlen, "cannot write the VIP index: %s", strerror(-r));
-		goto undo;
-	}
-
-	/* 4. Retire what is gone: nothing points at it any more. */
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *old = e->vips[v];
-
-		/* Changed timeouts apply to flows that start from now on. */
-		if (old && next[v] && (old->tcp_timeout != next[v]->tcp_timeout ||
-				       old->udp_timeout != next[v]->udp_timeout) &&
-		    dp_vip_timeouts(e->dp, (uint32_t)v, next[v]->tcp_timeout,
-				    next[v]->udp_timeout)) {
-			log_warnx("vip '%s': cannot write its flow timeouts; new flows keep tcp %us, udp %us until the next reload",
-				  next[v]->name, old->tcp_timeout, old->udp_timeout);
-			next[v]->tcp_timeout = old->tcp_timeout; /* retried by the next reload */
-			next[v]->udp_timeout = old->udp_timeout;
-		}
-
-		for (int j = 0; old && j < old->nb; j++) {
-			struct eng_backend *ob = &old->b[j];
-			bool kept = false;
-
-			if (ob->state == BACKEND_OFF)
-				continue;
-			for (int k = 0; next[v] && k < next[v]->nb && !kept; k++)
-				kept = next[v]->b[k].id == ob->id;
-			if (!kept) {
-				dp_backend_clear(e->dp, ob->id);
-				e->bid_used[ob->id] = 0;
-			}
-		}
-		if (old && !next[v]) {
-			dp_ring_del(e->dp, (uint32_t)v);
-			log_info("vip '%s' (%s) removed", old->name,
-				 vip_spec_str(&old->spec, a, sizeof(a)));
-		} else if (!old && next[v]) {
-			log_info("vip '%s' (%s) added with %d backends", next[v]->name,
-				 vip_spec_str(&next[v]->spec, a, sizeof(a)), next[v]->nb);
-		}
-		for (int j = 0; old && next[v] && j < next[v]->nb; j++) {
-			struct eng_backend *nb = &next[v]->b[j];
-			struct eng_backend *ob = NULL;
-
-			for (int k = 0; k < old->nb && !ob; k++)
-				if (!addr_cmp(&old->b[k].addr, &nb->addr))
-					ob = &old->b[k];
-			addr_str(&nb->addr, a, sizeof(a));
-			if (!ob)
-				log_info("vip '%s': backend %s added (%s, weight %u)", next[v]->name, a,
-					 cfg_state_name(nb->state), nb->weight);
-			else if (ob->state != nb->state || ob->cfg_weight != nb->cfg_weight)
-				log_info("vip '%s': backend %s %s weight %u -> %s weight %u",
-					 next[v]->name, a, cfg_state_name(ob->state), ob->cfg_weight,
-					 cfg_state_name(nb->state), nb->cfg_weight);
-			if (ob && ob->out != nb->out)
-				log_warnx("vip '%s': backend %s %s", next[v]->name, a,
-					  nb->out ? "taken out of new-flow scheduling (established flows stay)" :
-						    "takes new flows again");
-		}
-		for (int j = 0; old && next[v] && j < old->nb; j++) {
-			bool found = false;
-
-			for (int k = 0; k < next[v]->nb && !found; k++)
-				found = !addr_cmp(&old->b[j].addr, &next[v]->b[k].addr);
-			if (!found)
-				log_info("vip '%s': backend %s removed", next[v]->name,
-					 addr_str(&old->b[j].addr, a, sizeof(a)));
-		}
-		vip_free(old);
-		e->vips[v] = next[v];
-	}
-	for (int i = 0; i < BID_NONE; i++)
-		if (e->bid_used[i] == 2)
-			e->bid_used[i] = 1;
-	if (e->pinned)
-		ids_sync(e);
-	if (c != &e->cur) {
-		struct cfg copy;
-
-		if (!cfg_copy(&copy, c)) {
-			if (e->have_cur)
-				cfg_free(&e->cur);
-			e->cur = copy;
-			e->have_cur = true;
-		}
-	}
-	return 0;
-
-undo:
-	/*
-	 * Only a failing syscall gets here after step 1. Put every live table
-	 * back on its untouched half and drop the rings of VIPs that were to be
-	 * new; then nothing live names an id new in this change.
-	 */
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		if (!swapped[v])
-			continue;
-		if (e->vips[v])
-			dp_ring_revert(e->dp, (uint32_t)v);
-		else
-			dp_ring_del(e->dp, (uint32_t)v);
-	}
-	for (int i = 0; i < BID_NONE; i++) {
-		if (e->bid_used[i] == 2) {
-			dp_backend_clear(e->dp, (uint32_t)i);
-			e->bid_used[i] = 0;
-		}
-	}
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
-		vip_free(next[v]);
-	{
-		char ignored[256];
-
-		sync_health(e, e->vips, ignored, sizeof(ignored)); /* the checks of what stays */
-	}
-	return r;
 }
 
 /*
@@ -853,76 +63,483 @@ static int pin_dir_ready(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *err,
-		 size_t errlen)
+static uint64_t netns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+static bool is_vip_addr(void *ctx, const struct dsrlb_addr *a)
+{
+	const struct cfg *c = ctx;
+
+	for (int v = 0; v < c->nv; v++)
+		if (!addr_cmp(&c->vips[v]->spec.addr, a))
+			return true;
+	return false;
+}
+
+/* Ours on the interface to probe and ask from: not a VIP, not link-local. */
+static void find_sources(struct engine *e)
+{
+	ifaddr_sources(e->m.c.iface, is_vip_addr, &e->m.c, &e->src4, &e->src6);
+	resolver_sources(e->res, &e->src4, &e->src6);
+}
+
+/* Is the VIP an address of the interface? If not, no router will send it to us. */
+static void warn_not_local(const struct engine *e)
+{
+	struct if_addr *a;
+	int n = ifaddr_list(e->m.c.iface, &a), said = 0, more = 0;
+	char s[ADDR_STRLEN];
+
+	if (n < 0)
+		return; /* cannot tell: do not warn */
+	for (int v = 0; v < e->m.c.nv; v++) {
+		const struct dsrlb_addr *x = &e->m.c.vips[v]->spec.addr;
+		bool dup = false;
+
+		if (ifaddr_has(a, n, x))
+			continue;
+		for (int w = 0; w < v && !dup; w++)
+			dup = !addr_cmp(&e->m.c.vips[w]->spec.addr, x);
+		if (dup)
+			continue;
+		if (said++ >= START_LINES) {
+			more++;
+			continue;
+		}
+		addr_str(x, s, sizeof(s));
+		log_warnx("VIP %s is not an address of %s, so nothing on the LAN will resolve it to this balancer; add it: ip addr add %s/%d dev %s%s",
+			  s, e->m.c.iface, s, x->family == DSRLB_AF_INET ? 32 : 128, e->m.c.iface,
+			  x->family == DSRLB_AF_INET6 ? " nodad" : "");
+	}
+	if (more)
+		log_warnx("... and %d more VIP addresses that are not on %s", more, e->m.c.iface);
+	free(a);
+}
+
+/* ---- re-plans: a backend's health or MAC changed ---------------------------------------- */
+
+static void mark_dirty(struct engine *e, uint32_t vip)
+{
+	if (vip >= DSRLB_MAX_VIPS || e->dirty[vip] || !e->app.vip[vip])
+		return;
+	e->dirty[vip] = true;
+	e->dirtyq[e->ndirty++] = vip;
+	if (!loop_timer_armed(&e->replan))
+		loop_timer_at(e->l, &e->replan, clock_ms());
+}
+
+static void on_health(void *ctx, uint32_t vip)
+{
+	mark_dirty(ctx, vip);
+}
+
+static void on_neigh(void *ctx, const uint32_t *vips, int n)
+{
+	for (int i = 0; i < n; i++)
+		mark_dirty(ctx, vips[i]);
+}
+
+/* ---- after a plan was applied: say what changed, follow its backends -------------------- */
+
+static void log_vip_changes(const struct plan_vip *pv)
+{
+	const struct app_vip *o = pv->old, *n = pv->next;
+	char a[ADDR_STRLEN];
+
+	if (o && !n) {
+		log_info("vip '%s' (%s) removed", o->name, vip_spec_str(&o->spec, a, sizeof(a)));
+		return;
+	}
+	if (!o) {
+		log_info("vip '%s' (%s) added with %d backends", n->name,
+			 vip_spec_str(&n->spec, a, sizeof(a)), n->nm);
+	}
+	for (int j = 0; o && j < n->nm; j++) {
+		const struct app_member *nb = &n->m[j];
+		const struct app_member *ob = pv->om[j] >= 0 ? &o->m[pv->om[j]] : NULL;
+		bool adopted = o->adopted;
+
+		addr_str(&nb->addr, a, sizeof(a));
+		if (!ob && !adopted)
+			log_info("vip '%s': backend %s added (%s, weight %u)", n->name, a,
+				 cfg_state_name(nb->state), nb->cfg_weight);
+		else if (ob && !adopted && (ob->state != nb->state || ob->cfg_weight != nb->cfg_weight))
+			log_info("vip '%s': backend %s %s weight %u -> %s weight %u", n->name, a,
+				 cfg_state_name(ob->state), ob->cfg_weight, cfg_state_name(nb->state),
+				 nb->cfg_weight);
+		if (ob && (ob->out == OUT_HEALTH || ob->out == OUT_NEIGH) != (nb->out == OUT_HEALTH || nb->out == OUT_NEIGH) &&
+		    !(adopted && !nb->out))
+			log_warnx("vip '%s': backend %s %s", n->name, a,
+				  nb->out ? "taken out of new-flow scheduling (established flows stay)" :
+					    "takes new flows again");
+	}
+	for (int j = 0; o && !o->adopted && j < o->nm; j++) {
+		if (!app_member_find(n, &o->m[j].addr))
+			log_info("vip '%s': backend %s removed", n->name,
+				 addr_str(&o->m[j].addr, a, sizeof(a)));
+	}
+	bool wanted = false, takes = false, resolving = false;
+
+	for (int j = 0; j < n->nm; j++) {
+		wanted |= n->m[j].cfg_weight > 0;
+		takes |= n->m[j].weight > 0;
+		resolving |= n->m[j].out == OUT_RESOLVING && n->m[j].cfg_weight;
+	}
+	if (n->kept[0] && (!o || strcmp(o->kept, n->kept)))
+		log_errx("vip '%s': EVERY backend is down; keeping %s, the last to fail, in the table (all_down: keep)",
+			 n->name, n->kept);
+	else if (wanted && !takes && !resolving && (!o || o->size))
+		log_errx("vip '%s': EVERY backend is down; its new flows are dropped (%s)", n->name,
+			 n->all_down_drop ? "all_down: drop" : "no backend has a MAC");
+	else if (!wanted && (!o || o->size))
+		log_warnx("vip '%s' has no backend that takes new flows: its new flows are dropped (all drained, off or weight 0)",
+			  n->name);
+}
+
+static int health_targets(struct engine *e, const struct plan_vip *pv, char *err, size_t errlen)
+{
+	const struct app_vip *n = pv->next;
+	struct hc_target *t;
+	int k = 0, r;
+
+	if (!n)
+		return health_set(e->health, pv->id, NULL, 0, err, errlen);
+	t = calloc((size_t)n->nm + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (int j = 0; j < n->nm; j++) {
+		const struct cfg_check *c = cfg_backend_check(pv->want, &pv->want->b[j]);
+
+		if (c->type == CHECK_NONE || n->m[j].state == BACKEND_OFF)
+			continue;
+		t[k++] = (struct hc_target){ .vip = pv->id, .vip_name = n->name, .spec = n->spec,
+					     .backend = n->m[j].addr, .bid = n->m[j].id, .check = *c,
+					     .hold_down_ms = n->hold_down_ms,
+					     .src = n->spec.addr.family == DSRLB_AF_INET ? e->src4 : e->src6 };
+	}
+	r = health_set(e->health, pv->id, t, k, err, errlen);
+	free(t);
+	return r;
+}
+
+static void after_apply(struct engine *e, struct plan *p)
+{
+	char err[300];
+
+	for (int i = 0; i < p->nv; i++) {
+		struct plan_vip *pv = &p->v[i];
+
+		log_vip_changes(pv);
+		/* the addresses it uses, for re-plans when one changes (new ones counted first) */
+		for (int j = 0; pv->next && j < pv->next->nm; j++)
+			resolver_use(e->res, &pv->next->m[j].addr, pv->id, +1);
+		for (int j = 0; pv->old && j < pv->old->nm; j++)
+			resolver_use(e->res, &pv->old->m[j].addr, pv->id, -1);
+		if (health_targets(e, pv, err, sizeof(err)))
+			log_errx("vip '%s': its health checks could not be set up: %s",
+				 pv->next ? pv->next->name : pv->old->name, err);
+		if (!pv->old) {
+			figures_reset(e, true, pv->id);
+		}
+		for (int j = 0; pv->next && j < pv->next->nm; j++)
+			if (pv->om[j] < 0 || pv->next->m[j].recycled)
+				figures_reset(e, false, pv->next->m[j].id);
+	}
+}
+
+/* Ask for the MAC of every backend the reqs name (the planner then reads the cache). */
+static void prefetch(struct engine *e, const struct plan_req *req, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; req[i].want && j < req[i].want->nb; j++)
+			if (req[i].want->b[j].state != BACKEND_OFF &&
+			    resolver_want(e->res, &req[i].want->b[j].addr) == -ENOMEM)
+				return;
+}
+
+static void on_pending(void *ctx)
+{
+	struct engine *e = ctx;
+	int r = apply_pending(e->dp, &e->app);
+
+	if (r == -EAGAIN || (r && r != -ENOMEM)) {
+		loop_timer_at(e->l, &e->pending, clock_ms() + 1000);
+		return;
+	}
+	/* removed VIPs' rings go with the next change's batch, or now if there is none */
+	dp_rings_commit(e->dp);
+}
+
+/* plan_env's callbacks, with the engine as their context */
+static int env_neigh(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6])
+{
+	return resolver_state(((struct engine *)ctx)->res, a, mac);
+}
+
+static bool env_health(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *since)
+{
+	return health_up(((struct engine *)ctx)->health, vip, a, since);
+}
+
+static int run_plan(struct engine *e, const struct plan_req *req, int n, char *err, size_t errlen)
+{
+	struct plan_env env = { .globals = &e->m.c, .neigh = env_neigh, .health_up = env_health,
+				.ctx = e };
+	struct plan p;
+	int r;
+
+	prefetch(e, req, n);
+	r = plan_make(&p, &e->app, &env, req, n);
+	if (r) {
+		snprintf(err, errlen, "%s", p.err);
+		plan_free(&p);
+		return r;
+	}
+	r = apply_plan(e->dp, &e->app, &p, err, errlen);
+	if (r) {
+		plan_abort(&p, &e->app);
+		plan_free(&p);
+		return r;
+	}
+	after_apply(e, &p);
+	apply_commit(&e->app, &p);
+	plan_free(&p);
+	if (apply_pending(e->dp, &e->app))
+		loop_timer_at(e->l, &e->pending, clock_ms() + 1000);
+	else if (e->l)
+		loop_timer_at(e->l, &e->pending, clock_ms() + 5000); /* the janitor for removed rings */
+	return 0;
+}
+
+static void on_replan(void *ctx)
+{
+	struct engine *e = ctx;
+	struct plan_req *req = calloc((size_t)e->ndirty + 1, sizeof(*req));
+	char err[300];
+	int n = 0;
+
+	if (!req) {
+		loop_timer_at(e->l, &e->replan, clock_ms() + 1000);
+		return;
+	}
+	for (int i = 0; i < e->ndirty; i++) {
+		const struct app_vip *v = e->app.vip[e->dirtyq[i]];
+		const struct cfg_vip *want = v ? model_find(&e->m, v->name) : NULL;
+
+		e->dirty[e->dirtyq[i]] = false;
+		if (want && vip_spec_eq(&want->spec, &v->spec))
+			req[n++] = (struct plan_req){ .want = want, .old = &v->spec };
+	}
+	e->ndirty = 0;
+	if (n && run_plan(e, req, n, err, sizeof(err))) {
+		log_errx("cannot apply the health/neighbour change: %s (retrying in 1 s)", err);
+		for (int i = 0; i < n; i++)
+			mark_dirty(e, app_find(&e->app, req[i].old)->id);
+		loop_timer_at(e->l, &e->replan, clock_ms() + 1000);
+	}
+	free(req);
+}
+
+/* ---- adoption ----------------------------------------------------------------------------- */
+
+struct adopt {
+	struct engine *e;
+	struct hmap seen; /* backend id -> 1: an id under two keys is nobody's */
+	uint32_t *dup;
+	int ndup;
+	int nv, nb;
+};
+
+static void adopt_vip(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
+{
+	struct adopt *ad = ctx;
+	struct engine *e = ad->e;
+	struct app_vip *v;
+	struct spec_key sk;
+
+	if (k->kind != DSRLB_CTL_VIP || id >= DSRLB_MAX_VIPS || e->app.vip[id])
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->id = id;
+	v->adopted = true;
+	v->spec.addr.family = k->family;
+	memcpy(v->spec.addr.bytes, k->addr, sizeof(k->addr));
+	v->spec.port = k->port;
+	v->spec.protos = k->protos;
+	snprintf(v->name, sizeof(v->name), "(adopted %u)", id);
+	dp_ring_read(e->dp, id, &v->sched, &v->size, NULL);
+	spec_key(&v->spec, &sk);
+	if (hmap_put(&e->app.by_spec, &sk, sizeof(sk), v)) {
+		free(v);
+		return;
+	}
+	e->app.vip[id] = v;
+	e->app.nvips++;
+	e->app.table_bytes += dp_ring_bytes(e->dp, id);
+	idpool_claim(&e->app.vids, id);
+	ad->nv++;
+}
+
+static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
+{
+	struct adopt *ad = ctx;
+	struct engine *e = ad->e;
+	struct dsrlb_backend be;
+	struct app_member *m;
+	struct app_vip *v;
+	void *p;
+
+	if (k->kind != DSRLB_CTL_BACKEND || k->vip_id >= DSRLB_MAX_VIPS || id >= DSRLB_MAX_BACKENDS)
+		return;
+	v = e->app.vip[k->vip_id];
+	if (!v)
+		return;
+	if (hmap_get(&ad->seen, &id, sizeof(id))) {
+		/* the same id under two keys (a daemon killed mid-change): nobody's */
+		p = realloc(ad->dup, sizeof(*ad->dup) * (size_t)(ad->ndup + 1));
+		if (p) {
+			ad->dup = p;
+			ad->dup[ad->ndup++] = id;
+		}
+		return;
+	}
+	hmap_put(&ad->seen, &id, sizeof(id), (void *)1);
+	p = realloc(v->m, (size_t)(v->nm + 1) * sizeof(*v->m));
+	if (!p)
+		return;
+	v->m = p;
+	m = &v->m[v->nm++];
+	memset(m, 0, sizeof(*m));
+	m->addr.family = k->family;
+	memcpy(m->addr.bytes, k->addr, sizeof(k->addr));
+	m->id = id;
+	m->state = BACKEND_UP;
+	dp_backend_read(e->dp, id, &be);
+	m->valid = be.flags & DSRLB_BACKEND_F_VALID;
+	memcpy(m->mac, be.mac, 6);
+	idpool_claim(&e->app.bids, id);
+	ad->nb++;
+}
+
+static void adopt(struct engine *e)
+{
+	struct adopt ad = { .e = e };
+
+	dp_ids_foreach(e->dp, adopt_vip, &ad);
+	dp_ids_foreach(e->dp, adopt_backend, &ad);
+	for (int d = 0; d < ad.ndup; d++)
+		for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
+			for (int j = 0; e->app.vip[v] && j < e->app.vip[v]->nm; j++)
+				if (e->app.vip[v]->m[j].id == ad.dup[d]) {
+					struct app_vip *x = e->app.vip[v];
+
+					x->m[j] = x->m[--x->nm];
+					ad.nb--;
+					j--;
+				}
+	/* rings of ids the pinned ids do not name: left by a change cut short */
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
+		if (!e->app.vip[v] && !dp_ring_read(e->dp, v, NULL, NULL, NULL))
+			dp_ring_remove(e->dp, v);
+	free(ad.dup);
+	hmap_free(&ad.seen);
+	/* their addresses, so that re-plans find them */
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
+		for (int j = 0; e->app.vip[v] && j < e->app.vip[v]->nm; j++) {
+			resolver_want(e->res, &e->app.vip[v]->m[j].addr);
+			resolver_use(e->res, &e->app.vip[v]->m[j].addr, v, +1);
+		}
+	log_info("adopted the data plane pinned at %s (%d VIPs, %d backends); it kept balancing meanwhile",
+		 e->pindir, ad.nv, ad.nb);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+static void free_app(struct engine *e)
+{
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
+		app_vip_free(e->app.vip[v]);
+	hmap_free(&e->app.by_spec);
+	idpool_free(&e->app.vids);
+	idpool_free(&e->app.bids);
+	free(e->app.pend_ids);
+	free(e->app.pend_keys);
+	free(e->app.pend_vids);
+}
+
+int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon, char *err,
+		size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	struct dp_opts o = { .hash_seed = c->hash_seed, .ring_size = c->table_size,
-			     .flow_size = c->flow_size, .tcp_timeout = c->tcp_timeout,
-			     .udp_timeout = c->udp_timeout,
+	struct dp_opts o = { .hash_seed = c->hash_seed, .flow_size = c->flow_size,
+			     .tcp_timeout = c->tcp_timeout, .udp_timeout = c->udp_timeout,
 			     .new_flows_per_sec = c->new_flows_per_sec };
 	struct dsrlb_meta pm;
-	char a[ADDR_STRLEN];
 	bool up = true;
 	int r;
 
-	if (!e)
+	if (!e || model_init(&e->m, c)) {
+		cfg_free(c);
+		free(e);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
-	e->base = *c;
-	e->base.vips = NULL;
-	e->base.nv = 0;
-	e->ifindex = (int)if_nametoindex(c->iface);
-	if (!e->ifindex) {
-		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", c->iface);
-		free(e);
-		return -ENODEV;
 	}
-	r = iface_mac(c->iface, e->ifmac, &up);
+	e->l = l;
+	e->daemon = daemon;
+	e->started = time(NULL);
+	loop_timer_init(&e->replan, on_replan, e, "re-plan");
+	loop_timer_init(&e->pending, on_pending, e, "retire");
+	r = iface_info(e->m.c.iface, &e->ifindex, e->ifmac, &up);
 	if (r) {
-		snprintf(err, errlen, "cannot read the MAC address of %s: %s", c->iface,
-			 strerror(-r));
-		free(e);
-		return r;
+		snprintf(err, errlen, r == -ENODEV ? "interface '%s' not found (see: ip link show)" :
+						     "cannot read the MAC address of %s", e->m.c.iface);
+		goto fail;
 	}
 	if (!up)
-		log_warnx("%s is down; bring it up with: ip link set %s up", c->iface, c->iface);
-	for (int v = 0; v < c->nv; v++) {
-		if (vip_is_local(c->iface, &c->vips[v].spec.addr))
-			continue;
-		addr_str(&c->vips[v].spec.addr, a, sizeof(a));
-		log_warnx("VIP %s is not an address of %s, so nothing on the LAN will resolve it to this balancer; add it: ip addr add %s/%d dev %s%s",
-			  a, c->iface, a, c->vips[v].spec.addr.family == DSRLB_AF_INET ? 32 : 128,
-			  c->iface, c->vips[v].spec.addr.family == DSRLB_AF_INET6 ? " nodad" : "");
+		log_warnx("%s is down; bring it up with: ip link set %s up", e->m.c.iface, e->m.c.iface);
+	warn_not_local(e);
+	e->dirty = calloc(DSRLB_MAX_VIPS, sizeof(*e->dirty));
+	e->dirtyq = calloc(DSRLB_MAX_VIPS, sizeof(*e->dirtyq));
+	if (!e->dirty || !e->dirtyq || idpool_init(&e->app.vids, DSRLB_MAX_VIPS) ||
+	    idpool_init(&e->app.bids, DSRLB_MAX_BACKENDS)) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
-	e->ring = calloc(c->table_size, sizeof(*e->ring));
-	if (!e->ring) {
-		free(e);
-		return -ENOMEM;
-	}
-	/* Backend MACs first: refuse to start rather than blackhole a backend. */
-	r = resolve_all(e, c, err, errlen);
+	r = pin_dir_ready(e->m.c.pin_dir, err, errlen);
 	if (r)
 		goto fail;
-
-	r = pin_dir_ready(c->pin_dir, err, errlen);
-	if (r)
-		goto fail;
-	snprintf(e->pindir, sizeof(e->pindir), "%s/%s", c->pin_dir, c->iface);
+	snprintf(e->pindir, sizeof(e->pindir), "%s/%s", e->m.c.pin_dir, e->m.c.iface);
 	if (!daemon && !dp_pinned_meta(e->pindir, &pm)) {
 		snprintf(err, errlen,
 			 "a dsrlb daemon's data plane is pinned at %s (it may still be balancing); remove it first with: dsrlb stop --detach -i %s",
-			 e->pindir, c->iface);
+			 e->pindir, e->m.c.iface);
 		r = -EEXIST;
 		goto fail;
 	}
 	memcpy(o.ifmac, e->ifmac, 6);
 	o.pin_dir = e->pindir;
+	o.ifindex = e->ifindex;
+	o.netns = netns_inode();
 	r = dp_open(&e->dp, &o);
 	if (r == -EMEDIUMTYPE && !dp_pinned_meta(e->pindir, &pm)) {
 		snprintf(err, errlen,
-			 "the data plane pinned at %s was built for table_size %u, hash_seed %u and flow_table size %u (ABI %u); this config has %u, %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
-			 e->pindir, pm.ring_size, pm.hash_seed, pm.flow_size, pm.abi, c->table_size,
-			 c->hash_seed, c->flow_size, DSRLB_ABI_VERSION, c->iface);
+			 "the data plane pinned at %s was built for hash_seed %u and flow_table size %u (ABI %u); this config has %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
+			 e->pindir, pm.hash_seed, pm.flow_size, pm.abi, e->m.c.hash_seed,
+			 e->m.c.flow_size, DSRLB_ABI_VERSION, e->m.c.iface);
+		goto fail;
+	}
+	if (r == -EXDEV && !dp_pinned_meta(e->pindir, &pm)) {
+		snprintf(err, errlen,
+			 "the data plane pinned at %s belongs to another interface or network namespace (interface index %u, namespace %llu; here %d, %llu): two daemons must not share a pin_dir. Nothing was changed; give this one its own pin_dir",
+			 e->pindir, pm.ifindex, (unsigned long long)pm.netns, e->ifindex,
+			 (unsigned long long)o.netns);
 		goto fail;
 	}
 	if (r) {
@@ -932,231 +549,274 @@ int engine_start(struct engine **out, const struct cfg *c, bool daemon, char *er
 		goto fail;
 	}
 	e->pinned = true;
-	r = health_open(&e->health, c->iface, dp_backends_fd(e->dp));
-	if (r) {
-		snprintf(err, errlen, "cannot set up health checks on %s: %s", c->iface, strerror(-r));
-		goto fail;
-	}
-	r = neigh_watch_open(&e->nw);
+	r = resolver_open(&e->res, l, e->m.c.iface, e->ifindex, e->ifmac, e->m.c.resolve_timeout_ms,
+			  on_neigh, e);
 	if (r) {
 		snprintf(err, errlen, "cannot follow the neighbour table (rtnetlink): %s", strerror(-r));
 		goto fail;
 	}
-	if (dp_adopted(e->dp)) {
-		int nv = 0, nb = 0;
-
-		dp_ids_foreach(e->dp, adopt_vip, e);
-		dp_ids_foreach(e->dp, adopt_backend, e);
-		for (int v = 0; v < DSRLB_MAX_VIPS; v++)
-			if (e->vips[v]) {
-				nv++;
-				nb += e->vips[v]->nb;
-			}
-		log_info("adopted the data plane pinned at %s (%d VIPs, %d backends); it kept balancing meanwhile",
-			 e->pindir, nv, nb);
-	}
-	r = engine_apply(e, c, err, errlen);
-	if (r)
-		goto fail;
-	r = dp_attach(e->dp, e->ifindex, c->mode, daemon, &e->used);
-	if (r == -EBUSY || r == -EEXIST) {
-		snprintf(err, errlen,
-			 "%s already has an XDP program; remove it first (a dsrlb daemon's: dsrlb stop --detach -i %s; any other: ip link set dev %s xdp off) or pick another interface",
-			 c->iface, c->iface, c->iface);
-		goto fail;
-	}
+	r = health_open(&e->health, l, e->m.c.iface, dp_backends_fd(e->dp), on_health, e);
 	if (r) {
-		snprintf(err, errlen, "cannot attach to %s in %s mode: %s", c->iface,
-			 c->mode == DP_MODE_SKB ? "skb" : "native or skb", strerror(-r));
+		snprintf(err, errlen, "cannot set up health checks on %s: %s", e->m.c.iface, strerror(-r));
 		goto fail;
 	}
-	e->attached = true;
-	if (c->mode == DP_MODE_AUTO && e->used == DP_MODE_SKB)
-		log_warnx("%s has no native XDP support; running in skb (generic) mode, which is slower",
-			  c->iface);
-	{
-		char m[18];
-
-		log_info("attached to %s (%s mode, MAC %s)", c->iface,
-			 e->used == DP_MODE_SKB ? "skb" : "native", mac_str(e->ifmac, m, sizeof(m)));
+	r = figures_open(e);
+	if (r) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *vp = e->vips[v];
-		char line[2048], m[18];
+	find_sources(e);
+	if (dp_adopted(e->dp))
+		adopt(e);
+	/* every backend's MAC, asked for now; engine_attach plans once they are known */
+	for (int v = 0; v < e->m.c.nv; v++)
+		for (int j = 0; j < e->m.c.vips[v]->nb; j++)
+			if (e->m.c.vips[v]->b[j].state != BACKEND_OFF)
+				resolver_want(e->res, &e->m.c.vips[v]->b[j].addr);
+	*out = e;
+	return 0;
+fail:
+	engine_stop(e, true); /* an adopted data plane stays as it was: it is still balancing */
+	return r;
+}
+
+bool engine_resolving(const struct engine *e)
+{
+	/* an adopted data plane has its MACs already: nothing to wait for */
+	return !dp_adopted(e->dp) && resolver_pending(e->res) > 0;
+}
+
+struct first_unresolved {
+	struct dsrlb_addr a;
+	bool found;
+};
+
+static void note_unresolved(void *ctx, const struct dsrlb_addr *a)
+{
+	struct first_unresolved *f = ctx;
+
+	if (!f->found) {
+		f->a = *a;
+		f->found = true;
+	}
+}
+
+/* Every VIP of the model, and the applied VIPs the model no longer has. */
+static int all_reqs(const struct engine *e, const struct model *m, struct plan_req **out)
+{
+	struct plan_req *req = calloc((size_t)m->c.nv + (size_t)e->app.nvips + 1, sizeof(*req));
+	int n = 0;
+
+	if (!req)
+		return -ENOMEM;
+	for (int v = 0; v < m->c.nv; v++)
+		req[n++] = (struct plan_req){ .want = m->c.vips[v] };
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
+		const struct app_vip *x = e->app.vip[v];
+		struct cfg_route r[1] = { { .family = 0 } };
+		const struct cfg_vip *keep = NULL;
+
+		if (!x)
+			continue;
+		r[0].family = x->spec.addr.family;
+		r[0].proto = x->spec.protos & VIP_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+		r[0].port = x->spec.port;
+		memcpy(r[0].addr, x->spec.addr.bytes, 16);
+		keep = hmap_get(&m->routes, &r[0], sizeof(r[0]));
+		if (!keep || !vip_spec_eq(&keep->spec, &x->spec))
+			req[n++] = (struct plan_req){ .old = &x->spec };
+	}
+	*out = req;
+	return n;
+}
+
+static void log_started(const struct engine *e)
+{
+	char m[18], a[ADDR_STRLEN], line[2048];
+	int said = 0;
+
+	log_info("attached to %s (%s mode, MAC %s)", e->m.c.iface,
+		 e->used == DP_MODE_SKB ? "skb" : "native", mac_str(e->ifmac, m, sizeof(m)));
+	for (int v = 0; v < DSRLB_MAX_VIPS && said < START_LINES; v++) {
+		const struct app_vip *vp = e->app.vip[v];
 		size_t off;
 
 		if (!vp)
 			continue;
+		said++;
 		off = (size_t)snprintf(line, sizeof(line), "VIP %s (%s, %s) ->",
 				       vip_spec_str(&vp->spec, a, sizeof(a)),
 				       vp->spec.protos == VIP_PROTO_TCP ? "tcp" :
 				       vp->spec.protos == VIP_PROTO_UDP ? "udp" : "tcp+udp",
 				       vp->spec.port ? "one port" : "every port");
-		for (int j = 0; j < vp->nb && off < sizeof(line); j++) {
-			struct neigh_cache *n = neigh_find(e, &vp->b[j].addr);
-
+		for (int j = 0; j < vp->nm && off < sizeof(line); j++)
 			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s (%s)",
-						j ? "," : "", addr_str(&vp->b[j].addr, a, sizeof(a)),
-						n ? mac_str(n->mac, m, sizeof(m)) :
-						    cfg_state_name(vp->b[j].state));
-		}
+						j ? "," : "", addr_str(&vp->m[j].addr, a, sizeof(a)),
+						vp->m[j].valid ? mac_str(vp->m[j].mac, m, sizeof(m)) :
+						vp->m[j].state == BACKEND_OFF ? "off" : "resolving");
 		log_info("%s", line);
 	}
-	*out = e;
-	return 0;
-fail:
-	/*
-	 * Leave an adopted data plane as it was: it is still balancing. Anything
-	 * we created ourselves goes.
-	 */
-	if (e->dp && dp_adopted(e->dp))
-		e->pinned = false;
-	engine_stop(e, true);
-	return r;
+	if (e->app.nvips > said)
+		log_info("... and %d more VIPs", e->app.nvips - said);
 }
 
-/*
- * lc: rewrite each lc backend's active-flow count from the flow table. The
- * program keeps the counts between recounts (up at a flow's start, down at
- * its FIN or RST); this forgets flows that idled out or vanished without a
- * FIN, and corrects the few that raced with the count.
- */
-static void lc_recount(struct engine *e)
+int engine_attach(struct engine *e, bool all_resolved, char *err, size_t errlen)
 {
-	int64_t *counts = NULL;
-	bool any = false;
+	struct plan_req *req;
+	int n, r;
 
-	for (int v = 0; v < DSRLB_MAX_VIPS && !any; v++)
-		any = e->vips[v] && e->vips[v]->sched == SCHED_LC;
-	if (!any)
-		return;
-	counts = malloc(sizeof(*counts) * DSRLB_MAX_BACKENDS);
-	if (!counts || dp_conns_count(e->dp, counts, false, NULL)) {
-		log_warnx("lc: cannot count the active flows in the flow table; the counts stay as they are");
-		free(counts);
-		return;
-	}
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *vp = e->vips[v];
+	if (all_resolved) {
+		struct first_unresolved f = { .found = false };
+		char a[ADDR_STRLEN];
 
-		for (int j = 0; vp && vp->sched == SCHED_LC && j < vp->nb; j++)
-			if (vp->b[j].state != BACKEND_OFF)
-				dp_conns_set(e->dp, vp->b[j].id, counts[vp->b[j].id]);
-	}
-	free(counts);
-}
-
-/* A neighbour table event: follow a backend's MAC, or take it out while it fails. */
-static void on_neigh(const struct neigh_event *ev, void *data)
-{
-	struct engine *e = data;
-	struct neigh_cache *n = ev->ifindex == e->ifindex ? neigh_find(e, &ev->addr) : NULL;
-	char a[ADDR_STRLEN], m1[18], m2[18];
-
-	if (!n)
-		return;
-	addr_str(&ev->addr, a, sizeof(a));
-	if (ev->has_mac) {
-		if (n->failed) {
-			n->failed = false;
-			e->need_apply = true;
-			log_info("backend %s resolves again (%s)", a, mac_str(ev->mac, m1, sizeof(m1)));
-		}
-		if (!memcmp(n->mac, ev->mac, 6))
-			return;
-		log_warnx("backend %s moved from MAC %s to %s; following it", a,
-			  mac_str(n->mac, m1, sizeof(m1)), mac_str(ev->mac, m2, sizeof(m2)));
-		memcpy(n->mac, ev->mac, 6);
-		for (int v = 0; v < DSRLB_MAX_VIPS; v++)
-			for (int j = 0; e->vips[v] && j < e->vips[v]->nb; j++) {
-				struct eng_backend *b = &e->vips[v]->b[j];
-
-				if (b->state != BACKEND_OFF && !addr_cmp(&b->addr, &ev->addr) &&
-				    dp_backend_set(e->dp, b->id, ev->mac, false))
-					log_errx("backend %s: cannot write its new MAC", a);
-			}
-	} else if (ev->failed && !n->failed) {
-		n->failed = true;
-		e->need_apply = true;
-		log_warnx("backend %s: no answer to ARP/NDP on %s (neighbour entry failed); it takes no new flows until it answers",
-			  a, e->base.iface);
-	} else if (ev->deleted) {
-		/* someone flushed it: ask for a managed entry again; the MAC stays meanwhile */
-		neigh_request(e->ifindex, &ev->addr);
-	}
-}
-
-static void engine_tick(struct engine *e);
-
-int engine_wait(struct engine *e, int max_ms, struct pollfd *extra, int nextra)
-{
-	int n = 0, hn, cap = 1 + 8 + 4096, t, r;
-	uint64_t now = health_now_ms();
-	char err[512];
-
-	if (!e->pfd) {
-		e->pfd = calloc((size_t)cap, sizeof(*e->pfd));
-		if (!e->pfd)
-			return -ENOMEM;
-	}
-	e->pfd[n].fd = neigh_watch_fd(e->nw);
-	e->pfd[n].events = POLLIN;
-	e->pfd[n++].revents = 0;
-	for (int i = 0; i < nextra && i < 8; i++) {
-		e->pfd[n] = extra[i];
-		e->pfd[n++].revents = 0;
-	}
-	hn = health_pollfds(e->health, e->pfd + n, cap - n);
-	t = health_timeout_ms(e->health, now);
-	if (t < 0 || t > max_ms)
-		t = max_ms;
-	if (e->next_nprobe > now && e->next_nprobe - now < (uint64_t)t)
-		t = (int)(e->next_nprobe - now);
-	r = poll(e->pfd, (nfds_t)(n + hn), t);
-	if (r < 0 && errno != EINTR)
-		return -errno;
-	for (int i = 0; i < nextra && i < 8; i++)
-		extra[i].revents = r > 0 ? e->pfd[1 + i].revents : 0;
-	if (r > 0 && e->pfd[0].revents && neigh_watch_read(e->nw, on_neigh, e) == -ENOBUFS)
-		log_warnx("neighbour events were lost (ENOBUFS); the next ARP/NDP round catches up");
-	now = health_now_ms();
-	if (health_run(e->health, now, e->pfd + n, r > 0 ? hn : 0))
-		e->need_apply = true;
-	if (now >= e->next_nprobe) {
-		for (int i = 0; i < e->nneigh; i++) {
-			const struct dsrlb_addr *src =
-				e->neigh[i].addr.family == DSRLB_AF_INET ? &e->src4 : &e->src6;
-
-			if (src->family || e->neigh[i].addr.family == DSRLB_AF_INET6)
-				neigh_probe(e->ifindex, e->ifmac, src, &e->neigh[i].addr);
-		}
-		e->next_nprobe = now + NPROBE_MS;
-	}
-	if (e->need_apply && e->have_cur && now >= e->retry_apply) {
-		e->need_apply = false;
-		if (engine_apply(e, &e->cur, err, sizeof(err))) {
-			log_errx("cannot apply the health/neighbour change: %s (retrying in 1 s)", err);
-			e->need_apply = true;
-			e->retry_apply = now + 1000;
+		resolver_foreach_unresolved(e->res, note_unresolved, &f);
+		if (f.found) {
+			addr_str(&f.a, a, sizeof(a));
+			snprintf(err, errlen,
+				 "backend %s: no MAC after %d s on %s; is it up and on the same LAN as %s? (check: ip neigh show %s dev %s)",
+				 a, e->m.c.resolve_timeout_ms / 1000, e->m.c.iface, e->m.c.iface, a,
+				 e->m.c.iface);
+			return -ETIMEDOUT;
 		}
 	}
-	engine_tick(e);
+	n = all_reqs(e, &e->m, &req);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return n;
+	}
+	r = run_plan(e, req, n, err, errlen);
+	free(req);
+	if (r)
+		return r;
+	r = dp_attach(e->dp, e->ifindex, e->m.c.mode, e->daemon, &e->used);
+	if (r == -EBUSY || r == -EEXIST) {
+		snprintf(err, errlen,
+			 "%s already has an XDP program; remove it first (a dsrlb daemon's: dsrlb stop --detach -i %s; any other: ip link set dev %s xdp off) or pick another interface",
+			 e->m.c.iface, e->m.c.iface, e->m.c.iface);
+		return r;
+	}
+	if (r) {
+		snprintf(err, errlen, "cannot attach to %s in %s mode: %s", e->m.c.iface,
+			 e->m.c.mode == DP_MODE_SKB ? "skb" : "native or skb", strerror(-r));
+		return r;
+	}
+	e->attached = true;
+	if (e->m.c.mode == DP_MODE_AUTO && e->used == DP_MODE_SKB)
+		log_warnx("%s has no native XDP support; running in skb (generic) mode, which is slower",
+			  e->m.c.iface);
+	log_started(e);
 	return 0;
 }
 
-static void engine_tick(struct engine *e)
-{
-	struct timespec now;
+/* ---- changes -------------------------------------------------------------------------------- */
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (health_now_ms() >= e->next_sample) {
-		engine_sample_rates(e);
-		e->next_sample = health_now_ms() + 1000;
+static bool needs_restart(const struct cfg *a, const struct cfg *b)
+{
+	return strcmp(a->iface, b->iface) || a->mode != b->mode || a->hash_seed != b->hash_seed ||
+	       strcmp(a->pin_dir, b->pin_dir) || a->flow_size != b->flow_size ||
+	       a->new_flows_per_sec != b->new_flows_per_sec;
+}
+
+int engine_reload(struct engine *e, struct cfg *c, char *err, size_t errlen)
+{
+	struct model nm, old;
+	struct plan_req *req;
+	int n, r;
+
+	if (needs_restart(&e->m.c, c)) {
+		snprintf(err, errlen,
+			 "interface, mode, hash_seed, pin_dir, flow_table.size and flow_table.new_flows_per_second need a restart to change; nothing was changed");
+		cfg_free(c);
+		return -EINVAL;
 	}
-	if (now.tv_sec >= e->next_recount) {
-		lc_recount(e);
-		e->next_recount = now.tv_sec + LC_RECOUNT_S;
+	if (model_init(&nm, c)) {
+		cfg_free(c);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
+	n = all_reqs(e, &nm, &req);
+	if (n < 0) {
+		model_free(&nm);
+		snprintf(err, errlen, "out of memory");
+		return n;
+	}
+	/* the planner reads the settings of the model it plans */
+	old = e->m;
+	e->m = nm;
+	resolver_timeout(e->res, nm.c.resolve_timeout_ms);
+	r = run_plan(e, req, n, err, errlen);
+	free(req);
+	if (r) {
+		e->m = old;
+		resolver_timeout(e->res, old.c.resolve_timeout_ms);
+		model_free(&nm);
+		return r;
+	}
+	nm.version = old.version + 1;
+	e->m.version = nm.version;
+	model_free(&old);
+	find_sources(e);
+	return 0;
+}
+
+int engine_change(struct engine *e, const char *old, struct cfg_vip *v, struct cfg_vip **gone,
+		  char *err, size_t errlen, const char **field)
+{
+	const struct cfg_vip *was = old ? model_find(&e->m, old) : NULL;
+	struct plan_req req[2];
+	int n = 0, r;
+
+	*gone = NULL;
+	*field = NULL;
+	if (old && !was) {
+		snprintf(err, errlen, "no vip named '%s'", old);
+		cfg_vip_free(v);
+		return -ENOENT;
+	}
+	r = model_check(&e->m, v, old, err, errlen, field);
+	if (!r && model_prepare(&e->m, v)) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+	}
+	if (r) {
+		cfg_vip_free(v);
+		return r;
+	}
+	if (was && v && vip_spec_eq(&was->spec, &v->spec)) {
+		req[n++] = (struct plan_req){ .want = v, .old = &was->spec };
+	} else {
+		if (was)
+			req[n++] = (struct plan_req){ .old = &was->spec };
+		if (v)
+			req[n++] = (struct plan_req){ .want = v };
+	}
+	r = run_plan(e, req, n, err, errlen);
+	if (r) {
+		cfg_vip_free(v);
+		return r;
+	}
+	*gone = model_commit(&e->m, old, v);
+	return 0;
+}
+
+const struct model *engine_model(const struct engine *e)
+{
+	return &e->m;
+}
+
+const char *engine_origin(struct engine *e, const char *path)
+{
+	return cfg_origin(&e->m.c, path);
+}
+
+const char *engine_iface(const struct engine *e)
+{
+	return e->m.c.iface;
+}
+
+const char *engine_mode(const struct engine *e)
+{
+	return e->used == DP_MODE_SKB ? "skb" : "native";
 }
 
 void engine_print_stats(struct engine *e, const char *when)
@@ -1164,29 +824,31 @@ void engine_print_stats(struct engine *e, const char *when)
 	static const char *const rnames[] = DSRLB_REASON_NAMES;
 	uint64_t rs[DSRLB_R__MAX];
 	char a[ADDR_STRLEN], line[4096];
+	int said = 0;
 
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct eng_vip *vp = e->vips[v];
+	for (int v = 0; v < DSRLB_MAX_VIPS && said < START_LINES; v++) {
+		struct app_vip *vp = e->app.vip[v];
 		struct dsrlb_counter c;
 		size_t off;
 
-		if (!vp || dp_counter_sum(e->dp, DP_VIP_STATS, (uint32_t)v, &c))
+		if (!vp || dp_counters_read(e->dp, DP_VIP_STATS, (uint32_t)v, 1, &c))
 			continue;
+		said++;
 		off = (size_t)snprintf(line, sizeof(line), "%s VIP %s: %llu packets, %llu bytes;",
 				       when, vip_spec_str(&vp->spec, a, sizeof(a)),
 				       (unsigned long long)c.packets, (unsigned long long)c.bytes);
-		for (int j = 0; j < vp->nb && off < sizeof(line); j++) {
+		for (int j = 0; j < vp->nm && off < sizeof(line); j++) {
 			struct dsrlb_counter bc = {};
 			int64_t active = 0;
 
-			if (vp->b[j].state != BACKEND_OFF) {
-				dp_counter_sum(e->dp, DP_BACKEND_STATS, vp->b[j].id, &bc);
-				dp_conns_get(e->dp, vp->b[j].id, &active);
+			if (vp->m[j].id != ID_NONE) {
+				dp_counters_read(e->dp, DP_BACKEND_STATS, vp->m[j].id, 1, &bc);
+				dp_conns_get(e->dp, vp->m[j].id, &active);
 			}
 			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
-						addr_str(&vp->b[j].addr, a, sizeof(a)),
+						addr_str(&vp->m[j].addr, a, sizeof(a)),
 						(unsigned long long)bc.packets);
-			if (vp->sched == SCHED_LC && off < sizeof(line))
+			if (vp->csched == SCHED_LC && off < sizeof(line))
 				off += (size_t)snprintf(line + off, sizeof(line) - off, " (%lld active)",
 							(long long)active);
 		}
@@ -1206,24 +868,21 @@ void engine_print_stats(struct engine *e, const char *when)
 		if (any)
 			log_info("%s", line);
 	}
-	{
-		uint64_t fs[DSRLB_FS__MAX];
+	uint64_t fs[DSRLB_FS__MAX];
 
-		if (e->base.flow_size && !dp_flow_stats(e->dp, fs) && (fs[DSRLB_FS_NEW] || fs[DSRLB_FS_REFUSED]))
-			log_info("%s flow table: %llu hits, %llu new, %llu refused (over %u/s per CPU), %llu placed again",
-				 when, (unsigned long long)fs[DSRLB_FS_HIT],
-				 (unsigned long long)fs[DSRLB_FS_NEW],
-				 (unsigned long long)fs[DSRLB_FS_REFUSED], e->base.new_flows_per_sec,
-				 (unsigned long long)fs[DSRLB_FS_REPLACED]);
-	}
+	if (e->m.c.flow_size && !dp_flow_stats(e->dp, fs) && (fs[DSRLB_FS_NEW] || fs[DSRLB_FS_REFUSED]))
+		log_info("%s flow table: %llu hits, %llu new, %llu refused (over %u/s per CPU), %llu placed again",
+			 when, (unsigned long long)fs[DSRLB_FS_HIT], (unsigned long long)fs[DSRLB_FS_NEW],
+			 (unsigned long long)fs[DSRLB_FS_REFUSED], e->m.c.new_flows_per_sec,
+			 (unsigned long long)fs[DSRLB_FS_REPLACED]);
 }
 
 int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen)
 {
 	char dir[300];
-	int ifindex = (int)if_nametoindex(iface), r;
+	int ifindex = 0, r = iface_info(iface, &ifindex, NULL, NULL);
 
-	if (!ifindex) {
+	if (r) {
 		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", iface);
 		return -ENODEV;
 	}
@@ -1254,35 +913,33 @@ int engine_stop(struct engine *e, bool detach)
 		return 0;
 	if (!detach && e->attached) {
 		log_info("left attached to %s on its last state (pinned at %s); the next dsrlb run adopts it, dsrlb stop --detach removes it",
-			 e->base.iface, e->pindir);
-		goto out;
-	}
-	if (e->attached) {
-		int r = dp_detach(e->dp, e->ifindex, e->used);
+			 e->m.c.iface, e->pindir);
+	} else {
+		if (e->attached) {
+			int r = dp_detach(e->dp, e->ifindex, e->used);
 
-		if (r) {
-			log_err(r, "could not detach from %s; remove it with: ip link set dev %s xdp off",
-				e->base.iface, e->base.iface);
-			ret = r;
+			if (r) {
+				log_err(r, "could not detach from %s; remove it with: ip link set dev %s xdp off",
+					e->m.c.iface, e->m.c.iface);
+				ret = r;
+			}
 		}
+		/* an adopted data plane that we never attached is still an earlier daemon's, balancing */
+		if (e->pinned && (e->attached || !e->dp || !dp_adopted(e->dp)))
+			dp_unpin_dir(e->pindir);
 	}
-	for (int i = 0; i < e->nneigh; i++)
-		if (e->neigh[i].created)
-			neigh_forget(e->ifindex, &e->neigh[i].addr);
-	if (e->pinned)
-		dp_unpin_dir(e->pindir);
-out:
+	if (e->l) {
+		loop_timer_stop(e->l, &e->replan);
+		loop_timer_stop(e->l, &e->pending);
+	}
+	figures_close(e);
 	health_close(e->health);
-	neigh_watch_close(e->nw);
-	if (e->have_cur)
-		cfg_free(&e->cur);
-	free(e->pfd);
-	free(e->rates);
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
-		vip_free(e->vips[v]);
+	resolver_close(e->res, detach || !e->attached);
+	free_app(e);
+	free(e->dirty);
+	free(e->dirtyq);
 	dp_close(e->dp);
-	free(e->neigh);
-	free(e->ring);
+	model_free(&e->m);
 	free(e);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include "lib/addr.h"
 #include "engine/engine_int.h"
 #include "engine/trace.h"
+#include "lib/clock.h"
 
 int engine_trace_fd(struct engine *e)
 {
@@ -25,16 +26,16 @@ uint64_t engine_trace_lost(struct engine *e)
 
 int engine_trace_vip(struct engine *e, const char *name)
 {
-	for (int v = 0; v < DSRLB_MAX_VIPS; v++)
-		if (e->vips[v] && !strcmp(e->vips[v]->name, name))
-			return v;
-	return -1;
+	const struct cfg_vip *cv = model_find(&e->m, name);
+	const struct app_vip *v = cv ? app_find(&e->app, &cv->spec) : NULL;
+
+	return v ? (int)v->id : -1;
 }
 
 bool engine_trace_vip_is(struct engine *e, int vip_id, const char *name)
 {
-	return vip_id >= 0 && vip_id < DSRLB_MAX_VIPS && e->vips[vip_id] &&
-	       !strcmp(e->vips[vip_id]->name, name);
+	return vip_id >= 0 && vip_id < DSRLB_MAX_VIPS && e->app.vip[vip_id] &&
+	       !strcmp(e->app.vip[vip_id]->name, name);
 }
 
 static void ev_addr(const struct dsrlb_trace_event *ev, const uint8_t *bytes,
@@ -48,13 +49,13 @@ static void ev_addr(const struct dsrlb_trace_event *ev, const uint8_t *bytes,
 bool engine_trace_match(struct engine *e, const struct dsrlb_trace_event *ev, int vip_id)
 {
 	struct dsrlb_addr d;
-	const struct eng_vip *v;
+	const struct app_vip *v;
 
 	if (vip_id < 0)
 		return true;
 	if (ev->vip != DSRLB_VIP_NONE)
 		return ev->vip == (uint32_t)vip_id;
-	v = e->vips[vip_id];
+	v = e->app.vip[vip_id];
 	ev_addr(ev, ev->daddr, &d);
 	return v && !addr_cmp(&v->spec.addr, &d);
 }
@@ -86,17 +87,11 @@ static void endpoint(const struct dsrlb_trace_event *ev, const uint8_t *bytes, u
 json_t *engine_trace_json(struct engine *e, const struct dsrlb_trace_event *ev)
 {
 	static const char *const reasons[] = DSRLB_REASON_NAMES;
-	const struct eng_vip *v = ev->vip < DSRLB_MAX_VIPS ? e->vips[ev->vip] : NULL;
+	const struct app_vip *v = ev->vip < DSRLB_MAX_VIPS ? e->app.vip[ev->vip] : NULL;
 	char from[ADDR_STRLEN + 8], to[ADDR_STRLEN + 8], b[ADDR_STRLEN];
-	struct timespec mono, real;
-	double t;
+	double t = clock_wall(ev->ns); /* the record's monotonic time, as wall-clock time */
 	json_t *j;
 
-	/* the record's monotonic time, as wall-clock time */
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	t = (double)real.tv_sec + real.tv_nsec / 1e9 -
-	    ((double)mono.tv_sec + mono.tv_nsec / 1e9 - (double)ev->ns / 1e9);
 	endpoint(ev, ev->saddr, ntohs((uint16_t)(ev->ports & 0xffff)), from, sizeof(from));
 	endpoint(ev, ev->daddr, ntohs((uint16_t)(ev->ports >> 16)), to, sizeof(to));
 	j = json_pack("{s:f, s:s, s:s?, s:s, s:s, s:s}", "time", t, "event",
@@ -113,10 +108,10 @@ json_t *engine_trace_json(struct engine *e, const struct dsrlb_trace_event *ev)
 									      "unknown"));
 		return j;
 	}
-	for (int i = 0; v && i < v->nb; i++) {
-		if (v->b[i].id != ev->backend)
+	for (int i = 0; v && i < v->nm; i++) {
+		if (v->m[i].id != ev->backend)
 			continue;
-		json_object_set_new(j, "backend", json_string(addr_str(&v->b[i].addr, b, sizeof(b))));
+		json_object_set_new(j, "backend", json_string(addr_str(&v->m[i].addr, b, sizeof(b))));
 		return j;
 	}
 	/* the backend left the model after the record was written */

@@ -1,87 +1,83 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-#include <arpa/inet.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+/*
+ * The checks (see health.h): each probe is a socket registered with the loop
+ * while it runs, and each check has a timer for its next probe or its
+ * answer's deadline, and one for the end of a hold-down. Probes of a new
+ * check start spread over its first interval, so 10,000 checks do not all
+ * fire in the same millisecond.
+ */
 #include <errno.h>
-#include <net/if.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "health/health.h"
-#include "hc.skel.h"
+#include "health/check.h"
+#include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
-#include "net/sysctl.h"
+#include "net/ifaddr.h"
 
 /* Our filter on lo's egress: fixed, so a restarted daemon replaces its own. */
 #define HC_TC_HANDLE 0xd5
 
-enum phase { IDLE, CONNECTING, WAITING };
-
-struct check {
-	struct hc_target t;
-	uint32_t mark_base;
-	char vip_name[CFG_NAME_MAX];
-	int fd;
-	enum phase phase;
-	uint64_t started, deadline, next;
-	char buf[256];
-	size_t len;
-	bool check_up;   /* by rise/fall */
-	bool up;         /* as the table sees it (after hold-down) */
-	bool held;       /* a change waits for the hold-down; said once */
-	uint64_t changed; /* when up last changed (0: never) */
-	uint64_t down_since;
-	uint32_t oks, fails;
-	uint64_t passed, failed;
-	uint32_t last_ms;
-	char reason[160];
+struct vipchecks {
+	struct check **c;
+	int n;
 };
 
 struct health {
+	struct loop *l;
 	char iface[IF_NAMESIZE];
 	int ifindex, backends_fd;
 	uint32_t tc_handle, mark_base;
 	uint8_t ifmac[6];
-	struct hc_bpf *skel; /* the steering program, once a VIP-true check exists */
-	bool accept_local_set;
-	char accept_local_prev[8];
-	struct check *c;
-	int n;
+	struct steer *steer;
+	struct hmap by_key; /* struct hc_key -> struct check * */
+	struct vipchecks *byvip[DSRLB_MAX_VIPS];
+	health_changed_fn changed;
+	void *ctx;
+	size_t n;
+	uint64_t latest_start;
 };
 
-uint64_t health_now_ms(void)
-{
-	struct timespec ts;
+struct hc_key {
+	uint32_t vip;
+	struct dsrlb_addr b;
+} __attribute__((packed));
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+static void key_of(struct hc_key *k, uint32_t vip, const struct dsrlb_addr *b)
+{
+	memset(k, 0, sizeof(*k));
+	k->vip = vip;
+	k->b = *b;
 }
 
-
-int health_open(struct health **out, const char *iface, int backends_fd)
+int health_open(struct health **out, struct loop *l, const char *iface, int backends_fd,
+		health_changed_fn fn, void *ctx)
 {
-	return health_open_as(out, iface, backends_fd, HC_TC_HANDLE, DSRLB_HC_MARK_BASE);
+	return health_open_as(out, l, iface, backends_fd, HC_TC_HANDLE, DSRLB_HC_MARK_BASE, fn, ctx);
 }
 
-int health_open_as(struct health **out, const char *iface, int backends_fd, uint32_t tc_handle,
-		   uint32_t mark_base)
+int health_open_as(struct health **out, struct loop *l, const char *iface, int backends_fd,
+		   uint32_t tc_handle, uint32_t mark_base, health_changed_fn fn, void *ctx)
 {
 	struct health *h = calloc(1, sizeof(*h));
 	int r;
 
 	if (!h)
 		return -ENOMEM;
+	h->l = l;
 	h->tc_handle = tc_handle;
 	h->mark_base = mark_base;
+	h->changed = fn;
+	h->ctx = ctx;
 	snprintf(h->iface, sizeof(h->iface), "%s", iface);
-	h->ifindex = (int)if_nametoindex(iface);
 	h->backends_fd = backends_fd;
-	r = h->ifindex ? iface_hwaddr(iface, h->ifmac) : -ENODEV;
+	r = iface_info(iface, &h->ifindex, h->ifmac, NULL);
 	if (r) {
 		free(h);
 		return r;
@@ -90,182 +86,162 @@ int health_open_as(struct health **out, const char *iface, int backends_fd, uint
 	return 0;
 }
 
-/*
- * VIP-true probes: the steering program on lo, and (IPv4) accept_local on
- * the interface, because the replies come from the VIP, which is one of our
- * own addresses; without it the kernel drops them as martians.
- */
-static int steering_start(struct health *h, bool v4, char *err, size_t errlen)
+const struct dsrlb_addr *check_dest(const struct check *k)
 {
-	char name[96];
-	int r;
+	return k->t.check.real ? &k->t.backend : &k->t.spec.addr;
+}
 
-	if (v4 && !h->accept_local_set) {
-		snprintf(name, sizeof(name), "net.ipv4.conf.%s.accept_local", h->iface);
-		r = sysctl_get(name, h->accept_local_prev, sizeof(h->accept_local_prev));
-		r = r ?: sysctl_set(name, "1");
-		if (r) {
-			snprintf(err, errlen, "cannot set %s=1 (health-check replies come from the VIP): %s",
-				 name, strerror(-r));
-			return r;
-		}
-		h->accept_local_set = true;
-		if (strcmp(h->accept_local_prev, "1"))
-			log_info("health checks: net.ipv4.conf.%s.accept_local=1 (replies to VIP probes come from the VIP, an address of ours); restored at exit",
-				 h->iface);
-	}
-	if (h->skel)
-		return 0;
-	struct hc_bpf *skel = hc_bpf__open();
+uint16_t check_port(const struct check *k)
+{
+	return k->t.check.port ? k->t.check.port : k->t.spec.port;
+}
 
-	if (!skel) {
-		r = -errno;
-		goto fail;
-	}
-	skel->rodata->hc_knobs.ifindex = (uint32_t)h->ifindex;
-	skel->rodata->hc_knobs.mark_base = h->mark_base;
-	memcpy((void *)skel->rodata->hc_knobs.ifmac, h->ifmac, 6);
-	r = bpf_map__reuse_fd(skel->maps.backends, h->backends_fd);
-	r = r ?: hc_bpf__load(skel);
-	if (r)
-		goto fail;
-	{
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("lo"),
-				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = h->tc_handle,
-				    .priority = h->tc_handle,
-				    .prog_fd = bpf_program__fd(skel->progs.dsrlb_hc),
-				    .flags = BPF_TC_F_REPLACE);
+int check_fail(struct check *k, const char *fmt, ...)
+{
+	va_list ap;
 
-		r = bpf_tc_hook_create(&hook);
-		if (r && r != -EEXIST)
-			goto fail;
-		r = bpf_tc_attach(&hook, &opts);
-		if (r)
-			goto fail;
-	}
-	h->skel = skel;
-	log_info("health checks: probes to VIP:port leave %s for the backend's MAC (tc egress filter on lo, handle 0x%x)",
-		 h->iface, h->tc_handle);
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot start VIP health probes (tc program on lo): %s", strerror(-r));
-	hc_bpf__destroy(skel);
-	return r;
+	va_start(ap, fmt);
+	vsnprintf(k->reason, sizeof(k->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int check_send(struct check *k, const void *data, size_t len)
+{
+	return send(k->fd, data, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+static const char *probe_desc(const struct check *k, char *buf, size_t len)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	struct vip_spec s = { .addr = *check_dest(k), .port = check_port(k),
+			      .protos = k->t.check.type == CHECK_UDP ? VIP_PROTO_UDP : VIP_PROTO_TCP };
+
+	vip_spec_str(&s, a, sizeof(a));
+	if (k->t.check.real)
+		snprintf(buf, len, "%s %s (the backend's own address)", cfg_check_name(k->t.check.type), a);
+	else
+		snprintf(buf, len, "%s %s at backend %s's MAC", cfg_check_name(k->t.check.type), a,
+			 addr_str(&k->t.backend, b, sizeof(b)));
+	return buf;
 }
 
 static void probe_close(struct check *k)
 {
-	if (k->fd >= 0)
+	if (k->fd >= 0) {
+		loop_fd_del(k->h->l, k->fd);
 		close(k->fd);
+	}
 	k->fd = -1;
 	k->phase = IDLE;
 	k->len = 0;
 }
 
-void health_close(struct health *h)
+/* What the table sees: at most one change per hold-down. */
+static void settle(struct check *k, uint64_t now)
 {
-	char name[96];
+	char a[ADDR_STRLEN];
 
-	if (!h)
+	if (k->check_up == k->up) {
+		k->held = false;
 		return;
-	for (int i = 0; i < h->n; i++)
-		probe_close(&h->c[i]);
-	free(h->c);
-	if (h->skel) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("lo"),
-				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = h->tc_handle,
-				    .priority = h->tc_handle);
-
-		bpf_tc_detach(&hook, &opts);
-		hc_bpf__destroy(h->skel);
 	}
-	if (h->accept_local_set && strcmp(h->accept_local_prev, "1")) {
-		snprintf(name, sizeof(name), "net.ipv4.conf.%s.accept_local", h->iface);
-		sysctl_set(name, h->accept_local_prev);
+	if (k->changed && now < k->changed + k->t.hold_down_ms) {
+		if (!k->held)
+			log_warnx("vip '%s': backend %s is flapping; the table follows in %llu ms (hold_down %u ms)",
+				  k->vip_name, addr_str(&k->t.backend, a, sizeof(a)),
+				  (unsigned long long)(k->changed + k->t.hold_down_ms - now),
+				  k->t.hold_down_ms);
+		k->held = true;
+		loop_timer_at(k->h->l, &k->hold, k->changed + k->t.hold_down_ms);
+		return;
 	}
-	free(h);
+	k->held = false;
+	k->up = k->check_up;
+	k->changed = now;
+	if (!k->up)
+		k->down_since = now;
+	k->h->changed(k->h->ctx, k->t.vip);
 }
 
-static bool same_target(const struct hc_target *a, const struct hc_target *b)
+static void on_hold(void *ctx)
 {
-	return vip_spec_eq(&a->spec, &b->spec) && !addr_cmp(&a->backend, &b->backend);
+	settle(ctx, clock_ms());
 }
 
-int health_sync(struct health *h, const struct hc_target *t, int n, char *err, size_t errlen)
+static void finish(struct check *k, bool ok)
 {
-	struct check *nc = calloc(n ? (size_t)n : 1, sizeof(*nc));
-	bool *taken = calloc(h->n ? (size_t)h->n : 1, sizeof(*taken)); /* old check reused */
-	bool v4 = false, any = false;
-	int r;
+	uint64_t now = clock_ms();
+	char d[200], a[ADDR_STRLEN];
 
-	if (!nc || !taken) {
-		free(nc);
-		free(taken);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!t[i].check.real) {
-			any = true;
-			v4 |= t[i].spec.addr.family == DSRLB_AF_INET;
+	k->last_ms = (uint32_t)(now - k->started);
+	k->last_at = now;
+	probe_close(k);
+	loop_timer_at(k->h->l, &k->timer, k->next);
+	addr_str(&k->t.backend, a, sizeof(a));
+	if (ok) {
+		k->passed++;
+		k->fails = 0;
+		k->oks++;
+		k->reason[0] = 0;
+		if (!k->check_up && k->oks >= k->t.check.rise) {
+			k->check_up = true;
+			log_info("vip '%s': backend %s passes its health check again (%u in a row: %s)",
+				 k->vip_name, a, k->oks, probe_desc(k, d, sizeof(d)));
+		}
+	} else {
+		k->failed++;
+		k->oks = 0;
+		k->fails++;
+		log_debug("vip '%s': backend %s: health check failed: %s", k->vip_name, a, k->reason);
+		if (k->check_up && k->fails >= k->t.check.fall) {
+			k->check_up = false;
+			log_warnx("vip '%s': backend %s fails its health check: %s (%u in a row: %s)",
+				  k->vip_name, a, k->reason, k->fails, probe_desc(k, d, sizeof(d)));
 		}
 	}
-	if (any) {
-		r = steering_start(h, v4, err, errlen);
-		if (r) {
-			free(nc);
-			free(taken);
-			return r;
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		struct check *k = &nc[i], *old = NULL;
-
-		for (int j = 0; j < h->n && !old; j++)
-			if (!taken[j] && same_target(&h->c[j].t, &t[i])) {
-				old = &h->c[j];
-				taken[j] = true;
-			}
-		if (old && !memcmp(&old->t.check, &t[i].check, sizeof(t[i].check))) {
-			*k = *old; /* its probe in flight too */
-		} else {
-			if (old)
-				probe_close(old); /* new settings: its state carries over, not its probe */
-			memset(k, 0, sizeof(*k));
-			k->fd = -1;
-			k->check_up = k->up = old ? old->up : true;
-			k->changed = old ? old->changed : 0;
-			k->down_since = old ? old->down_since : 0;
-		}
-		k->t = t[i];
-		k->mark_base = h->mark_base;
-		snprintf(k->vip_name, sizeof(k->vip_name), "%s", t[i].vip_name);
-		k->t.vip_name = k->vip_name;
-	}
-	for (int j = 0; j < h->n; j++)
-		if (!taken[j])
-			probe_close(&h->c[j]);
-	free(taken);
-	free(h->c);
-	h->c = nc;
-	h->n = n;
-	return 0;
+	settle(k, now);
 }
 
-bool health_up(const struct health *h, const struct vip_spec *v, const struct dsrlb_addr *b,
-	       uint64_t *down_since)
+static void decided(struct check *k, int verdict)
 {
-	for (int i = 0; h && i < h->n; i++) {
-		const struct check *k = &h->c[i];
+	if (verdict)
+		finish(k, verdict > 0);
+}
 
-		if (!addr_cmp(&k->t.backend, b) && vip_spec_eq(&k->t.spec, v)) {
-			if (down_since)
-				*down_since = k->down_since;
-			return k->up;
+static void on_fd(void *ctx, int fd, uint32_t events)
+{
+	struct check *k = ctx;
+
+	(void)fd;
+	if (k->phase == CONNECTING) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr || (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLOUT))) {
+			check_fail(k, "connect: %s", soerr == ECONNREFUSED ? "refused (nothing listens)" :
+								 strerror(soerr ? soerr : ECONNRESET));
+			decided(k, -1);
+			return;
 		}
+		k->phase = WAITING;
+		loop_fd_mod(k->h->l, k->fd, EPOLLIN);
+		decided(k, k->ops->start(k));
+		return;
 	}
-	return true;
+	ssize_t r = recv(k->fd, k->buf + k->len, sizeof(k->buf) - 1 - k->len, 0);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r < 0) {
+		check_fail(k, "%s", errno == ECONNREFUSED ? "refused (nothing listens)" : strerror(errno));
+		decided(k, -1);
+		return;
+	}
+	k->len += (size_t)r;
+	k->buf[k->len] = 0;
+	decided(k, k->ops->answer(k, r == 0));
 }
 
 static socklen_t sockaddr_of(const struct dsrlb_addr *a, uint16_t port, struct sockaddr_storage *ss)
@@ -287,288 +263,268 @@ static socklen_t sockaddr_of(const struct dsrlb_addr *a, uint16_t port, struct s
 	return sizeof(*s6);
 }
 
-static uint16_t probe_port(const struct check *k)
-{
-	return k->t.check.port ? k->t.check.port : k->t.spec.port;
-}
-
-static void finish(struct check *k, uint64_t now, bool ok, const char *why);
-
-static const char *probe_desc(const struct check *k, char *buf, size_t len)
-{
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
-	struct vip_spec s = { .addr = k->t.check.real ? k->t.backend : k->t.spec.addr,
-			      .port = probe_port(k),
-			      .protos = k->t.check.type == CHECK_UDP ? VIP_PROTO_UDP : VIP_PROTO_TCP };
-
-	vip_spec_str(&s, a, sizeof(a));
-	if (k->t.check.real)
-		snprintf(buf, len, "%s %s (the backend's own address)", cfg_check_name(k->t.check.type), a);
-	else
-		snprintf(buf, len, "%s %s at backend %s's MAC", cfg_check_name(k->t.check.type), a,
-			 addr_str(&k->t.backend, b, sizeof(b)));
-	return buf;
-}
-
-static int probe_send(struct check *k)
-{
-	char req[400];
-	const char *data = k->t.check.payload;
-	size_t len = strlen(data);
-	char host[ADDR_STRLEN];
-
-	if (k->t.check.type == CHECK_HTTP) {
-		addr_str(k->t.check.real ? &k->t.backend : &k->t.spec.addr, host, sizeof(host));
-		snprintf(req, sizeof(req),
-			 "GET %s HTTP/1.0\r\nHost: %s%s%s\r\nUser-Agent: dsrlb-health-check\r\nConnection: close\r\n\r\n",
-			 k->t.check.path, strchr(host, ':') ? "[" : "", host,
-			 strchr(host, ':') ? "]" : "");
-		data = req;
-		len = strlen(req);
-	}
-	return send(k->fd, data, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
 static void probe_start(struct check *k, uint64_t now)
 {
 	int af = k->t.spec.addr.family == DSRLB_AF_INET ? AF_INET : AF_INET6;
-	int type = k->t.check.type == CHECK_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char why[160];
 
+	if (now > k->next && now - k->next > k->h->latest_start)
+		k->h->latest_start = now - k->next;
 	k->started = now;
 	k->deadline = now + k->t.check.timeout_ms;
 	k->next = now + k->t.check.interval_ms;
-	k->fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	k->fd = socket(af, k->ops->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (k->fd < 0) {
-		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
-		finish(k, now, false, why);
+		check_fail(k, "socket: %s", strerror(errno));
+		finish(k, false);
 		return;
 	}
-	if (type == SOCK_STREAM) {
+	if (k->ops->sock_type == SOCK_STREAM) {
 		/* close with RST: a checker must not fill the table with TIME_WAIT */
 		struct linger lg = { 1, 0 };
 
 		setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (!k->t.check.real) {
-		uint32_t mark = k->mark_base | (k->t.bid & DSRLB_HC_MARK_ID);
+		uint32_t mark = k->h->mark_base | (k->t.bid & DSRLB_HC_MARK_ID);
 
 		sl = sockaddr_of(&k->t.src, 0, &ss);
 		if (!k->t.src.family || setsockopt(k->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 		    bind(k->fd, (struct sockaddr *)&ss, sl)) {
-			snprintf(why, sizeof(why), "%s",
-				 k->t.src.family ? strerror(errno) :
-						   "no address on the interface to probe from");
-			finish(k, now, false, why);
+			check_fail(k, "%s", k->t.src.family ? strerror(errno) :
+							      "no address on the interface to probe from");
+			finish(k, false);
 			return;
 		}
 	}
-	sl = sockaddr_of(k->t.check.real ? &k->t.backend : &k->t.spec.addr, probe_port(k), &ss);
+	sl = sockaddr_of(check_dest(k), check_port(k), &ss);
 	if (connect(k->fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
-		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
-		finish(k, now, false, why);
+		check_fail(k, "connect: %s", strerror(errno));
+		finish(k, false);
 		return;
 	}
-	if (type == SOCK_DGRAM) {
-		if (probe_send(k)) {
-			snprintf(why, sizeof(why), "send: %s", strerror(errno));
-			finish(k, now, false, why);
-			return;
-		}
-		k->phase = WAITING;
+	if (loop_fd_add(k->h->l, k->fd,
+			k->ops->sock_type == SOCK_STREAM ? EPOLLOUT : EPOLLIN, on_fd, k, "health probe")) {
+		check_fail(k, "cannot watch the probe's socket");
+		finish(k, false);
 		return;
 	}
-	k->phase = CONNECTING;
+	loop_timer_at(k->h->l, &k->timer, k->deadline);
+	if (k->ops->sock_type == SOCK_STREAM) {
+		k->phase = CONNECTING;
+		return;
+	}
+	k->phase = WAITING;
+	decided(k, k->ops->start(k));
 }
 
-static void finish(struct check *k, uint64_t now, bool ok, const char *why)
+static void on_timer(void *ctx)
 {
-	char d[200], a[ADDR_STRLEN];
+	struct check *k = ctx;
+	uint64_t now = clock_ms();
 
-	k->last_ms = (uint32_t)(now - k->started);
+	if (k->fd >= 0) {
+		check_fail(k, "no answer within %u ms", k->t.check.timeout_ms);
+		finish(k, false);
+		return;
+	}
+	probe_start(k, now);
+}
+
+static void check_free(struct check *k)
+{
 	probe_close(k);
-	addr_str(&k->t.backend, a, sizeof(a));
-	if (ok) {
-		k->passed++;
-		k->fails = 0;
-		k->oks++;
-		k->reason[0] = 0;
-		if (!k->check_up && k->oks >= k->t.check.rise) {
-			k->check_up = true;
-			log_info("vip '%s': backend %s passes its health check again (%u in a row: %s)",
-				 k->vip_name, a, k->oks, probe_desc(k, d, sizeof(d)));
-		}
+	loop_timer_stop(k->h->l, &k->timer);
+	loop_timer_stop(k->h->l, &k->hold);
+	free(k);
+}
+
+void health_close(struct health *h)
+{
+	if (!h)
 		return;
+	for (int v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct vipchecks *vc = h->byvip[v];
+
+		for (int i = 0; vc && i < vc->n; i++)
+			check_free(vc->c[i]);
+		if (vc)
+			free(vc->c);
+		free(vc);
 	}
-	k->failed++;
-	k->oks = 0;
-	k->fails++;
-	snprintf(k->reason, sizeof(k->reason), "%s", why);
-	log_debug("vip '%s': backend %s: health check failed: %s", k->vip_name, a, why);
-	if (k->check_up && k->fails >= k->t.check.fall) {
-		k->check_up = false;
-		log_warnx("vip '%s': backend %s fails its health check: %s (%u in a row: %s)",
-			  k->vip_name, a, why, k->fails, probe_desc(k, d, sizeof(d)));
-	}
+	hmap_free(&h->by_key);
+	steer_stop(h->steer);
+	free(h);
 }
 
-/* Read what the probe got; true when the check is decided. */
-static bool probe_read(struct check *k, uint64_t now)
+static const struct check_ops *ops_of(enum cfg_check_type t)
 {
-	char why[160];
-	ssize_t r = recv(k->fd, k->buf + k->len, sizeof(k->buf) - 1 - k->len, 0);
-
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;
-	if (r < 0) {
-		snprintf(why, sizeof(why), "%s", errno == ECONNREFUSED ? "refused (nothing listens)" :
-									   strerror(errno));
-		finish(k, now, false, why);
-		return true;
-	}
-	k->len += (size_t)r;
-	k->buf[k->len] = 0;
-	if (k->t.check.type == CHECK_UDP) {
-		bool ok = !k->t.check.expect[0] || strstr(k->buf, k->t.check.expect);
-
-		snprintf(why, sizeof(why), "the reply does not contain '%s'", k->t.check.expect);
-		finish(k, now, ok, why);
-		return true;
-	}
-	/* http: the status line is all we need */
-	char *eol = strstr(k->buf, "\r\n");
-	int status = 0;
-
-	if (!eol && r > 0 && k->len < sizeof(k->buf) - 1)
-		return false;
-	if (sscanf(k->buf, "HTTP/%*d.%*d %d", &status) != 1) {
-		finish(k, now, false, r == 0 ? "the connection closed without an HTTP answer" :
-					      "the answer is not HTTP");
-		return true;
-	}
-	snprintf(why, sizeof(why), "HTTP status %d, expected %d", status, k->t.check.expect_status);
-	finish(k, now, status == k->t.check.expect_status, why);
-	return true;
+	return t == CHECK_HTTP ? &check_http : t == CHECK_UDP ? &check_udp : &check_tcp;
 }
 
-int health_pollfds(struct health *h, struct pollfd *p, int max)
+static bool same_target(const struct hc_target *a, const struct hc_target *b)
 {
-	int n = 0;
-
-	for (int i = 0; i < h->n && n < max; i++) {
-		if (h->c[i].fd < 0)
-			continue;
-		p[n].fd = h->c[i].fd;
-		p[n].events = h->c[i].phase == CONNECTING ? POLLOUT : POLLIN;
-		p[n].revents = 0;
-		n++;
-	}
-	return n;
+	return vip_spec_eq(&a->spec, &b->spec) && !addr_cmp(&a->backend, &b->backend) &&
+	       !memcmp(&a->check, &b->check, sizeof(a->check)) && a->bid == b->bid &&
+	       !addr_cmp(&a->src, &b->src);
 }
 
-int health_timeout_ms(const struct health *h, uint64_t now)
+int health_set(struct health *h, uint32_t vip, const struct hc_target *t, int n, char *err,
+	       size_t errlen)
 {
-	uint64_t soonest = UINT64_MAX;
+	struct vipchecks *vc = h->byvip[vip], *nvc = NULL;
+	bool v4 = false, any = false;
+	uint64_t now = clock_ms();
+	int r;
 
-	for (int i = 0; i < h->n; i++) {
-		const struct check *k = &h->c[i];
-		uint64_t t = k->fd >= 0 ? k->deadline : k->next;
-
-		if (t < soonest)
-			soonest = t;
-		if (k->held && k->changed + k->t.hold_down_ms < soonest)
-			soonest = k->changed + k->t.hold_down_ms;
+	if (vip >= DSRLB_MAX_VIPS)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		if (!t[i].check.real) {
+			any = true;
+			v4 |= t[i].spec.addr.family == DSRLB_AF_INET;
+		}
 	}
-	if (soonest == UINT64_MAX)
-		return -1;
-	return soonest <= now ? 0 : (int)(soonest - now);
-}
+	if (any && (r = steer_start(&h->steer, h->iface, h->ifindex, h->ifmac, h->backends_fd,
+				    h->tc_handle, h->mark_base, v4, err, errlen)))
+		return r;
+	if (n) {
+		nvc = calloc(1, sizeof(*nvc));
+		if (!nvc || !(nvc->c = calloc((size_t)n, sizeof(*nvc->c))) ||
+		    hmap_reserve(&h->by_key, (size_t)n)) {
+			if (nvc)
+				free(nvc->c);
+			free(nvc);
+			return -ENOMEM;
+		}
+	}
+	/* Checks that stay keep their state; those that go are removed from the index first. */
+	for (int i = 0; vc && i < vc->n; i++) {
+		struct hc_key k;
 
-static short revents_of(const struct pollfd *p, int n, int fd)
-{
-	for (int i = 0; i < n; i++)
-		if (p[i].fd == fd)
-			return p[i].revents;
+		key_of(&k, vip, &vc->c[i]->t.backend);
+		hmap_del(&h->by_key, &k, sizeof(k));
+	}
+	for (int i = 0; i < n; i++) {
+		struct check *old = NULL, *k;
+		struct hc_key key;
+
+		for (int j = 0; vc && j < vc->n && !old; j++)
+			if (vc->c[j] && !addr_cmp(&vc->c[j]->t.backend, &t[i].backend)) {
+				old = vc->c[j];
+				vc->c[j] = NULL;
+			}
+		if (old && same_target(&old->t, &t[i])) {
+			k = old; /* its probe in flight too */
+		} else {
+			k = calloc(1, sizeof(*k));
+			if (!k) {
+				k = old; /* keep what we had rather than lose the check */
+				if (!k)
+					continue;
+			} else {
+				k->h = h;
+				k->fd = -1;
+				loop_timer_init(&k->timer, on_timer, k, "health check");
+				loop_timer_init(&k->hold, on_hold, k, "health hold-down");
+				/* new settings: its state carries over, not its probe */
+				k->check_up = k->up = old ? old->up : true;
+				k->changed = old ? old->changed : 0;
+				k->down_since = old ? old->down_since : 0;
+				if (old) {
+					h->n--;
+					check_free(old);
+				}
+				h->n++;
+				/* the first probe somewhere in the first interval */
+				k->next = now + (t[i].backend.bytes[15] * 131u + vip * 7u) %
+							(t[i].check.interval_ms ? t[i].check.interval_ms : 1);
+				loop_timer_at(h->l, &k->timer, k->next);
+			}
+		}
+		k->t = t[i];
+		k->ops = ops_of(t[i].check.type);
+		snprintf(k->vip_name, sizeof(k->vip_name), "%s", t[i].vip_name);
+		k->t.vip_name = k->vip_name;
+		nvc->c[nvc->n++] = k;
+		key_of(&key, vip, &k->t.backend);
+		hmap_put(&h->by_key, &key, sizeof(key), k);
+	}
+	for (int j = 0; vc && j < vc->n; j++)
+		if (vc->c[j]) {
+			h->n--;
+			check_free(vc->c[j]);
+		}
+	if (vc)
+		free(vc->c);
+	free(vc);
+	h->byvip[vip] = nvc;
 	return 0;
 }
 
-bool health_run(struct health *h, uint64_t now, const struct pollfd *p, int n)
+bool health_up(void *hv, uint32_t vip, const struct dsrlb_addr *b, uint64_t *down_since)
 {
-	bool changed = false;
-	char a[ADDR_STRLEN];
+	struct health *h = hv;
+	struct hc_key k;
+	const struct check *c;
 
-	for (int i = 0; i < h->n; i++) {
-		struct check *k = &h->c[i];
-		short ev = k->fd >= 0 ? revents_of(p, n, k->fd) : 0;
+	if (!h)
+		return true;
+	key_of(&k, vip, b);
+	c = hmap_get(&h->by_key, &k, sizeof(k));
+	if (!c)
+		return true;
+	if (down_since)
+		*down_since = c->down_since;
+	return c->up;
+}
 
-		if (k->fd >= 0 && k->phase == CONNECTING && ev) {
-			int soerr = 0;
-			socklen_t sl = sizeof(soerr);
+static void status_of(const struct check *k, struct hc_status *s)
+{
+	*s = (struct hc_status){ .vip_name = k->vip_name, .vip = k->t.vip, .spec = k->t.spec,
+				 .backend = k->t.backend, .type = k->t.check.type, .up = k->up,
+				 .check_up = k->check_up, .passed = k->passed, .failed = k->failed,
+				 .last_ms = k->last_ms, .last_at = k->last_at, .reason = k->reason };
+}
 
-			getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-			if (soerr) {
-				char why[160];
+bool health_status(const struct health *h, uint32_t vip, const struct dsrlb_addr *b,
+		   struct hc_status *out)
+{
+	struct hc_key k;
+	const struct check *c;
 
-				snprintf(why, sizeof(why), "connect: %s",
-					 soerr == ECONNREFUSED ? "refused (nothing listens)" :
-								 strerror(soerr));
-				finish(k, now, false, why);
-			} else if (k->t.check.type == CHECK_TCP) {
-				finish(k, now, true, "");
-			} else if (probe_send(k)) {
-				finish(k, now, false, "cannot send the request");
-			} else {
-				k->phase = WAITING;
-			}
-		} else if (k->fd >= 0 && k->phase == WAITING && ev) {
-			probe_read(k, now);
-		}
-		if (k->fd >= 0 && now >= k->deadline) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "no answer within %u ms", k->t.check.timeout_ms);
-			finish(k, now, false, why);
-		}
-		if (k->fd < 0 && now >= k->next)
-			probe_start(k, now);
-
-		/* What the table sees: at most one change per hold-down. */
-		if (k->check_up == k->up) {
-			k->held = false;
-			continue;
-		}
-		if (k->changed && now < k->changed + k->t.hold_down_ms) {
-			if (!k->held)
-				log_warnx("vip '%s': backend %s is flapping; the table follows in %llu ms (hold_down %u ms)",
-					  k->vip_name, addr_str(&k->t.backend, a, sizeof(a)),
-					  (unsigned long long)(k->changed + k->t.hold_down_ms - now),
-					  k->t.hold_down_ms);
-			k->held = true;
-			continue;
-		}
-		k->held = false;
-		k->up = k->check_up;
-		k->changed = now;
-		if (!k->up)
-			k->down_since = now;
-		changed = true;
-	}
-	return changed;
+	if (!h)
+		return false;
+	key_of(&k, vip, b);
+	c = hmap_get(&h->by_key, &k, sizeof(k));
+	if (c)
+		status_of(c, out);
+	return c != NULL;
 }
 
 void health_foreach(const struct health *h, void (*cb)(const struct hc_status *, void *),
 		    void *ctx)
 {
-	for (int i = 0; h && i < h->n; i++) {
-		const struct check *k = &h->c[i];
-		struct hc_status s = { .vip_name = k->vip_name, .spec = k->t.spec,
-				       .backend = k->t.backend, .type = k->t.check.type, .up = k->up,
-				       .check_up = k->check_up, .passed = k->passed,
-				       .failed = k->failed, .last_ms = k->last_ms,
-				       .reason = k->reason };
+	for (int v = 0; h && v < DSRLB_MAX_VIPS; v++)
+		for (int i = 0; h->byvip[v] && i < h->byvip[v]->n; i++) {
+			struct hc_status s;
 
-		cb(&s, ctx);
-	}
+			status_of(h->byvip[v]->c[i], &s);
+			cb(&s, ctx);
+		}
+}
+
+size_t health_count(const struct health *h)
+{
+	return h ? h->n : 0;
+}
+
+uint64_t health_latest_start(struct health *h)
+{
+	uint64_t l = h ? h->latest_start : 0;
+
+	if (h)
+		h->latest_start = 0;
+	return l;
 }

@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Health checks: one per (VIP, backend) with a check configured. Probes are
- * non-blocking sockets driven by the daemon's poll loop. By default a probe
- * goes to VIP:port and reaches the backend the way a client's packet does:
- * its socket mark makes the tc program on lo (bpf/hc.bpf.c) send it to that
- * backend's MAC. A check passes rise times to come up and fails fall times to
- * go down; what the table sees changes at most once per hold-down.
+ * Health checks: one per (VIP, backend) with a check configured, each a
+ * non-blocking socket and two timers registered with the daemon's loop. By
+ * default a probe goes to VIP:port and reaches the backend the way a
+ * client's packet does: its socket mark makes the tc program on lo
+ * (bpf/hc.bpf.c, steer.c) send it to that backend's MAC. A check passes rise
+ * times to come up and fails fall times to go down; what the table sees
+ * changes at most once per hold-down, and each such change is reported.
+ *
+ *   health.c        the checks, their state machine and timers
+ *   check_tcp.c, check_http.c, check_udp.c   what each type sends and expects
+ *   steer.c         the steering program and accept_local
  */
 #ifndef DSRLB_HEALTH_H
 #define DSRLB_HEALTH_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
+#include "daemon/loop.h"
 
 struct health;
 
 struct hc_target {
+	uint32_t vip;          /* the VIP's id: a check is known by (vip, backend) */
 	const char *vip_name;
 	struct vip_spec spec;
 	struct dsrlb_addr backend;
@@ -28,39 +34,40 @@ struct hc_target {
 	uint32_t hold_down_ms;
 };
 
+/* What the table should use changed for a backend of vip. */
+typedef void (*health_changed_fn)(void *ctx, uint32_t vip);
+
 /*
  * iface: where probes leave; backends_fd: the data plane's backends map (the
  * steering program reads MACs from it). Nothing is loaded until a VIP-true
- * check exists. Returns 0 or -errno.
+ * check exists. 0 or -errno.
  */
-int health_open(struct health **out, const char *iface, int backends_fd);
+int health_open(struct health **out, struct loop *l, const char *iface, int backends_fd,
+		health_changed_fn fn, void *ctx);
 /* The same with another tc filter handle and mark base (dsrlb doctor beside a daemon). */
-int health_open_as(struct health **out, const char *iface, int backends_fd, uint32_t tc_handle,
-		   uint32_t mark_base);
+int health_open_as(struct health **out, struct loop *l, const char *iface, int backends_fd,
+		   uint32_t tc_handle, uint32_t mark_base, health_changed_fn fn, void *ctx);
 void health_close(struct health *h);
 
 /*
- * The checks to run from now on. A check whose VIP, backend and settings are
- * unchanged keeps its state; a new one starts up (it must fail fall times to
- * go down). 0, or -errno with a message in err (the old checks stay).
+ * The checks of VIP vip from now on (n = 0: none). A check whose backend and
+ * settings are unchanged keeps its state and its probe in flight; a new one
+ * starts up (it must fail fall times to go down). 0, or -errno with a
+ * message in err (the VIP's old checks stay).
  */
-int health_sync(struct health *h, const struct hc_target *t, int n, char *err, size_t errlen);
+int health_set(struct health *h, uint32_t vip, const struct hc_target *t, int n, char *err,
+	       size_t errlen);
 
 /*
  * What the table uses for this backend of this VIP: true unless its check is
  * down (after hold-down). down_since: when it went down (ms, monotonic).
+ * (plan_env.health_up)
  */
-bool health_up(const struct health *h, const struct vip_spec *v, const struct dsrlb_addr *b,
-	       uint64_t *down_since);
-
-/* Poll set and timeout for the loop; health_run() after poll returns. */
-int health_pollfds(struct health *h, struct pollfd *p, int max);
-int health_timeout_ms(const struct health *h, uint64_t now_ms);
-/* Drives every check; true if what the table should use changed. */
-bool health_run(struct health *h, uint64_t now_ms, const struct pollfd *p, int n);
+bool health_up(void *h, uint32_t vip, const struct dsrlb_addr *b, uint64_t *down_since);
 
 struct hc_status {
 	const char *vip_name;
+	uint32_t vip;
 	struct vip_spec spec;
 	struct dsrlb_addr backend;
 	enum cfg_check_type type;
@@ -68,12 +75,18 @@ struct hc_status {
 	bool check_up;       /* by rise/fall, before hold-down */
 	uint64_t passed, failed;
 	uint32_t last_ms;    /* duration of the last probe */
+	uint64_t last_at;    /* when it ended (ms) */
 	const char *reason;  /* of the last failure ("" if none) */
 };
-/* Calls cb for every check; for status output. */
+/* One check's status; false if it has none. */
+bool health_status(const struct health *h, uint32_t vip, const struct dsrlb_addr *b,
+		   struct hc_status *out);
+/* Every check's (dsrlb doctor). */
 void health_foreach(const struct health *h, void (*cb)(const struct hc_status *, void *),
 		    void *ctx);
-
-uint64_t health_now_ms(void);
+/* Checks run, and probes started since open (the benchmark's lateness figure). */
+size_t health_count(const struct health *h);
+/* The latest a probe started after its time, since the last call, in ms. */
+uint64_t health_latest_start(struct health *h);
 
 #endif

@@ -179,25 +179,6 @@ const char *mac_str(const uint8_t m[6], char *buf, size_t len)
 	return buf;
 }
 
-int iface_hwaddr(const char *ifname, uint8_t mac[6])
-{
-	char path[128], buf[32];
-	unsigned m[6];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	ok = fgets(buf, sizeof(buf), f) &&
-	     sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6;
-	fclose(f);
-	for (int i = 0; ok && i < 6; i++)
-		mac[i] = (uint8_t)m[i];
-	return ok ? 0 : -EINVAL;
-}
-
 bool vip_spec_eq(const struct vip_spec *a, const struct vip_spec *b)
 {
 	return !addr_cmp(&a->addr, &b->addr) && a->port == b->port && a->protos == b->protos;

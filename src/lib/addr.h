@@ -42,7 +42,5 @@ int backends_parse(const char *s, struct dsrlb_addr *out, int max, char *err,
 
 /* "02:00:00:00:00:01" */
 const char *mac_str(const uint8_t m[6], char *buf, size_t len);
-/* An interface's MAC from sysfs (the namespace's own under ip netns exec). */
-int iface_hwaddr(const char *ifname, uint8_t mac[6]);
 
 #endif

@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -25,7 +24,9 @@
 #include <unistd.h>
 
 #include "tools/doctor.h"
-#include "engine/engine.h"
+#include "daemon/loop.h"
+#include "lib/clock.h"
+#include "net/ifaddr.h"
 #include "health/health.h"
 #include "lib/log.h"
 #include "net/neigh.h"
@@ -52,41 +53,14 @@ struct probe_ctx {
 };
 
 
-/* Is a inside a prefix of iface? */
-static bool on_lan(const char *iface, const struct dsrlb_addr *a)
+static bool is_vip_addr(void *ctx, const struct dsrlb_addr *a)
 {
-	struct ifaddrs *ifa, *i;
-	bool found = false;
+	const struct cfg *c = ctx;
 
-	if (getifaddrs(&ifa))
-		return true;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		const uint8_t *x, *m;
-		int len;
-
-		if (!i->ifa_addr || !i->ifa_netmask || strcmp(i->ifa_name, iface))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET && a->family == DSRLB_AF_INET) {
-			x = (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-			m = (const uint8_t *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
-			len = 4;
-		} else if (i->ifa_addr->sa_family == AF_INET6 && a->family == DSRLB_AF_INET6) {
-			x = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
-			m = ((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.s6_addr;
-			len = 16;
-		} else {
-			continue;
-		}
-		bool same = true, host = true;
-
-		for (int k = 0; k < len; k++) {
-			same &= (x[k] & m[k]) == (a->bytes[k] & m[k]);
-			host &= m[k] == 0xff;
-		}
-		found = same && !host; /* a /32 or /128 (a VIP) is no LAN */
-	}
-	freeifaddrs(ifa);
-	return found;
+	for (int v = 0; v < c->nv; v++)
+		if (!addr_cmp(&c->vips[v]->spec.addr, a))
+			return true;
+	return false;
 }
 
 static void collect(const struct hc_status *s, void *data)
@@ -112,7 +86,7 @@ static void collect(const struct hc_status *s, void *data)
 
 static struct cfg_check probe_check(const struct pair *p)
 {
-	struct cfg_check k = p->b->check;
+	struct cfg_check k = *cfg_backend_check(p->v, p->b);
 
 	if (k.type == CHECK_NONE)
 		k.type = p->v->spec.protos & VIP_PROTO_TCP ? CHECK_TCP : CHECK_NONE;
@@ -121,48 +95,49 @@ static struct cfg_check probe_check(const struct pair *p)
 	return k;
 }
 
+static void on_change(void *ctx, uint32_t vip)
+{
+	(void)ctx;
+	(void)vip;
+}
+
 /* One probe per pair (VIP-true, or the backend's own address); waits for all. */
-static void run_probes(struct health *h, struct pair *p, int n, bool real,
+static void run_probes(struct loop *l, struct health *h, struct pair *p, int n, bool real,
 		       const struct dsrlb_addr *s4, const struct dsrlb_addr *s6)
 {
-	struct hc_target *t = calloc(n ? (size_t)n : 1, sizeof(*t));
-	struct pollfd pfd[512];
 	struct probe_ctx ctx = { p, n, real };
-	uint64_t end = health_now_ms() + 6000;
+	uint64_t end = clock_ms() + 6000;
 	char err[256];
-	int nt = 0;
 
-	if (!t)
-		return;
+	/* each pair is a "VIP" of its own to the health checks: its index */
 	for (int i = 0; i < n; i++) {
 		struct cfg_check k = probe_check(&p[i]);
+		struct hc_target t;
 
 		if (!p[i].probed)
 			continue;
 		k.real = real;
-		t[nt++] = (struct hc_target){ .vip_name = p[i].v->name, .spec = p[i].v->spec,
-					      .backend = p[i].b->addr, .bid = p[i].id, .check = k,
-					      .src = p[i].b->addr.family == DSRLB_AF_INET ? *s4 : *s6 };
+		t = (struct hc_target){ .vip = (uint32_t)i, .vip_name = p[i].v->name,
+					.spec = p[i].v->spec, .backend = p[i].b->addr, .bid = p[i].id,
+					.check = k,
+					.src = p[i].b->addr.family == DSRLB_AF_INET ? *s4 : *s6 };
+		if (health_set(h, (uint32_t)i, &t, 1, err, sizeof(err))) {
+			log_errx("%s", err);
+			return;
+		}
 	}
-	if (health_sync(h, t, nt, err, sizeof(err))) {
-		log_errx("%s", err);
-		free(t);
-		return;
-	}
-	free(t);
-	while (health_now_ms() < end) {
-		int k = health_pollfds(h, pfd, 512), to = health_timeout_ms(h, health_now_ms());
+	while (clock_ms() < end) {
 		bool pending = false;
 
-		poll(pfd, (nfds_t)k, to < 0 || to > 100 ? 100 : to);
-		health_run(h, health_now_ms(), pfd, k);
+		loop_run_once(l, 100);
 		health_foreach(h, collect, &ctx);
 		for (int i = 0; i < n; i++)
 			pending |= p[i].probed && (real ? p[i].real_ok : p[i].vip_ok) < 0;
 		if (!pending)
 			break;
 	}
-	health_sync(h, NULL, 0, err, sizeof(err));
+	for (int i = 0; i < n; i++)
+		health_set(h, (uint32_t)i, NULL, 0, err, sizeof(err));
 }
 
 /*
@@ -170,7 +145,7 @@ static void run_probes(struct health *h, struct pair *p, int n, bool real,
  * ARP replies whose sender address is the VIP, neighbour advertisements whose
  * target is the VIP (seen as IPv6 frames, for the sender's Ethernet address).
  */
-static int who_answers(int ifindex, const uint8_t ifmac[6], const struct dsrlb_addr *src,
+static int who_answers(struct neigh *nb, int ifindex, const struct dsrlb_addr *src,
 		       const struct dsrlb_addr *vip, uint8_t (*macs)[6], int max)
 {
 	bool v4 = vip->family == DSRLB_AF_INET;
@@ -187,9 +162,9 @@ static int who_answers(int ifindex, const uint8_t ifmac[6], const struct dsrlb_a
 		return -errno;
 	}
 	for (int round = 0; round < 2; round++) {
-		neigh_probe(ifindex, ifmac, src, vip);
-		end = health_now_ms() + 400;
-		while (health_now_ms() < end) {
+		neigh_probe(nb, src, vip);
+		end = clock_ms() + 400;
+		while (clock_ms() < end) {
 			struct pollfd p = { fd, POLLIN, 0 };
 			struct sockaddr_ll from;
 			socklen_t fl = sizeof(from);
@@ -228,40 +203,53 @@ static int who_answers(int ifindex, const uint8_t ifmac[6], const struct dsrlb_a
 
 int doctor_run(const struct cfg *c)
 {
-	int ifindex = (int)if_nametoindex(c->iface), np = 0, problems = 0, fd, r;
+	int ifindex = 0, np = 0, problems = 0, fd, r, nif;
 	struct dsrlb_addr s4, s6;
 	struct health *h = NULL;
+	struct neigh *nb = NULL;
+	struct loop *l = NULL;
+	struct if_addr *ifa = NULL;
 	struct pair *p;
 	uint8_t ifmac[6];
 	char a[ADDR_STRLEN], va[ADDR_STRLEN], m[18];
 
-	if (!ifindex || iface_hwaddr(c->iface, ifmac)) {
+	if (iface_info(c->iface, &ifindex, ifmac, NULL)) {
 		log_errx("interface '%s' not found (see: ip link show)", c->iface);
 		return 1;
 	}
-	iface_sources(c->iface, c, &s4, &s6);
+	if (loop_new(&l) || neigh_open(&nb, ifindex, ifmac)) {
+		log_errx("cannot talk to the kernel's neighbour table (run as root)");
+		neigh_close(nb);
+		loop_free(l);
+		return 1;
+	}
+	ifaddr_sources(c->iface, is_vip_addr, (void *)c, &s4, &s6);
+	nif = ifaddr_list(c->iface, &ifa);
 	for (int v = 0; v < c->nv; v++)
-		np += c->vips[v].nb;
+		np += c->vips[v]->nb;
 	p = calloc(np ? (size_t)np : 1, sizeof(*p));
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_doctor", 4, sizeof(struct dsrlb_backend),
 			    DSRLB_MAX_BACKENDS, NULL);
 	if (!p || fd < 0) {
 		log_errx("cannot create the doctor's map (run as root): %s", strerror(errno));
 		free(p);
+		free(ifa);
+		neigh_close(nb);
+		loop_free(l);
 		return 1;
 	}
 	np = 0;
 	for (int v = 0; v < c->nv; v++) {
-		for (int j = 0; j < c->vips[v].nb; j++) {
+		for (int j = 0; j < c->vips[v]->nb; j++) {
 			struct pair *x = &p[np];
 			struct dsrlb_backend be = { .flags = DSRLB_BACKEND_F_VALID };
 
-			x->v = &c->vips[v];
-			x->b = &c->vips[v].b[j];
+			x->v = c->vips[v];
+			x->b = &c->vips[v]->b[j];
 			x->id = (uint32_t)np++;
 			x->vip_ok = x->real_ok = -1;
-			x->on_lan = on_lan(c->iface, &x->b->addr);
-			x->has_mac = !neigh_resolve(ifindex, &x->b->addr, 2000, x->mac, &x->created);
+			x->on_lan = nif < 0 || ifaddr_on_lan(ifa, nif, &x->b->addr);
+			x->has_mac = !neigh_resolve(nb, &x->b->addr, 2000, x->mac, &x->created);
 			memcpy(be.mac, x->mac, 6);
 			if (x->has_mac)
 				bpf_map_update_elem(fd, &x->id, &be, BPF_ANY);
@@ -276,18 +264,19 @@ int doctor_run(const struct cfg *c)
 	enum log_level lvl = log_get_level();
 
 	log_set_level(LOG_LVL_ERROR); /* the verdicts below say it all */
-	r = health_open_as(&h, c->iface, fd, DOCTOR_TC_HANDLE, DSRLB_HC_MARK_DOCTOR);
+	r = health_open_as(&h, l, c->iface, fd, DOCTOR_TC_HANDLE, DSRLB_HC_MARK_DOCTOR, on_change,
+			   NULL);
 	if (r) {
 		log_errx("cannot set up the probes: %s", strerror(-r));
 	} else {
-		run_probes(h, p, np, false, &s4, &s6);
-		run_probes(h, p, np, true, &s4, &s6);
+		run_probes(l, h, p, np, false, &s4, &s6);
+		run_probes(l, h, p, np, true, &s4, &s6);
 	}
 	log_set_level(lvl);
 	/* ARP or NDP for each VIP address, once */
 	for (int v = 0; v < c->nv; v++) {
 		const struct dsrlb_addr *src =
-			c->vips[v].spec.addr.family == DSRLB_AF_INET ? &s4 : &s6;
+			c->vips[v]->spec.addr.family == DSRLB_AF_INET ? &s4 : &s6;
 		uint8_t macs[16][6];
 		int n;
 		bool asked = false;
@@ -295,28 +284,28 @@ int doctor_run(const struct cfg *c)
 		if (!src->family)
 			continue;
 		for (int w = 0; w < v && !asked; w++)
-			asked = !addr_cmp(&c->vips[w].spec.addr, &c->vips[v].spec.addr);
+			asked = !addr_cmp(&c->vips[w]->spec.addr, &c->vips[v]->spec.addr);
 		if (asked)
 			continue;
-		n = who_answers(ifindex, ifmac, src, &c->vips[v].spec.addr, macs, 16);
+		n = who_answers(nb, ifindex, src, &c->vips[v]->spec.addr, macs, 16);
 		for (int k = 0; k < n; k++) {
 			bool known = false;
 
 			for (int i = 0; i < np; i++)
 				if (p[i].has_mac && !memcmp(p[i].mac, macs[k], 6) &&
-				    !addr_cmp(&p[i].v->spec.addr, &c->vips[v].spec.addr))
+				    !addr_cmp(&p[i].v->spec.addr, &c->vips[v]->spec.addr))
 					p[i].answers_for_vip = known = true;
 			if (!known) {
 				problems++;
 				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
 				       mac_str(macs[k], m, sizeof(m)), src == &s4 ? "ARP" : "NDP",
-				       addr_str(&c->vips[v].spec.addr, a, sizeof(a)));
+				       addr_str(&c->vips[v]->spec.addr, a, sizeof(a)));
 			}
 		}
 	}
 
 	for (int v = 0, i = 0; v < c->nv; v++) {
-		const struct cfg_vip *vp = &c->vips[v];
+		const struct cfg_vip *vp = c->vips[v];
 
 		printf("vip '%s' %s\n", vp->name, vip_spec_str(&vp->spec, va, sizeof(va)));
 		addr_str(&vp->spec.addr, va, sizeof(va));
@@ -372,10 +361,13 @@ int doctor_run(const struct cfg *c)
 	}
 	for (int i = 0; i < np; i++)
 		if (p[i].created)
-			neigh_forget(ifindex, &p[i].b->addr);
+			neigh_forget(nb, &p[i].b->addr);
 	health_close(h);
+	neigh_close(nb);
+	loop_free(l);
 	close(fd);
 	free(p);
+	free(ifa);
 	printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");
 	return problems ? 1 : 0;
 }

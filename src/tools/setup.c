@@ -25,6 +25,8 @@
 #include "lib/addr.h"
 #include "lib/log.h"
 #include "tools/setup.h"
+#include "config/write.h"
+#include "net/netlink.h"
 #include "net/sysctl.h"
 
 #define STATE_FILE "/var/lib/dsrlb/backend-setup.state"
@@ -65,27 +67,13 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-/* write, fsync, rename: a file is either the old one or the whole new one */
+/* The file written whole or not at all (config/write.c), its directories made first. */
 static int write_atomic(const char *path, const char *text)
 {
-	char tmp[600];
-	int fd, r = 0;
+	char err[256];
+	int r = mkdirs(path);
 
-	r = mkdirs(path);
-	if (r)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd))
-		r = -errno;
-	close(fd);
-	if (!r && rename(tmp, path))
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	return r ? r : file_write_atomic(path, text, err, sizeof(err));
 }
 
 static int state_load(const char *path, struct state *s)
@@ -141,14 +129,10 @@ static int lo_addr(int type, const struct dsrlb_addr *a)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct mnl_socket *nl;
 	struct ifaddrmsg *ifa;
-	unsigned int seq = (unsigned int)time(NULL), portid;
-	int r;
 
 	nlh->nlmsg_type = (uint16_t)type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	nlh->nlmsg_seq = seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = a->family == DSRLB_AF_INET ? AF_INET : AF_INET6;
 	ifa->ifa_prefixlen = a->family == DSRLB_AF_INET ? 32 : 128;
@@ -158,24 +142,7 @@ static int lo_addr(int type, const struct dsrlb_addr *a)
 		ifa->ifa_flags = IFA_F_NODAD;
 	mnl_attr_put(nlh, IFA_LOCAL, a->family == DSRLB_AF_INET ? 4 : 16, a->bytes);
 	mnl_attr_put(nlh, IFA_ADDRESS, a->family == DSRLB_AF_INET ? 4 : 16, a->bytes);
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	r = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (r < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = mnl_cb_run(buf, (size_t)r, seq, portid, NULL, NULL) < 0 ? -errno : 0;
-out:
-	mnl_socket_close(nl);
-	return r;
+	return nl_once(nlh, NULL, NULL);
 }
 
 /* The interface of the IPv4 default route (/proc/net/route), for the LAN. */

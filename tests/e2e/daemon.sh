@@ -37,7 +37,7 @@ maps_digest() {
 		'import json,sys; print(" ".join(map(str, json.load(sys.stdin)["map_ids"])))')
 	for m in $ids; do
 		case $(bpftool map show id "$m" | head -1 | awk '{print $4}') in
-		vip_index | rings | vip_half | backends)
+		vip_index | rings | vip_info | backends)
 			echo "$(bpftool map show id "$m" | head -1 | awk '{print $4}') $(bpftool map dump id "$m" | sha256sum | cut -c1-16)"
 			;;
 		esac
@@ -118,12 +118,17 @@ out=$(fetch_whoami "http://$VIP4:8000" 30)
 check "back up: both backends serve again" \
 	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
 
-printf 'interface: eth0\npin_dir: %s\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    protocol: tcp\n    backends: [%s, 198.18.178.99]\nresolve_timeout: 1\n' "$PIN" "$VIP4" "$B1_4" | reload
-check "a reload naming an unreachable backend is rejected with the reason" \
-	grep -q "reload rejected: backend 198.18.178.99: no MAC after 1 s" "$PG_DIR/dsrlb.log"
+printf 'interface: eth0\npin_dir: %s\nvips:\n  - name: web\n    address: %s\n    port: 8000\n    protocol: tcp\n    backends: [%s, %s, 198.18.178.99]\nresolve_timeout: 1\n' "$PIN" "$VIP4" "$B1_4" "$B2_4" | reload
+check "a reload naming an unreachable backend is applied at once (MACs are found in the background)" \
+	grep -q "backend 198.18.178.99 added" "$PG_DIR/dsrlb.log"
 out=$(fetch_whoami "http://$VIP4:8000" 20)
-check "... and both backends still serve" \
+check "... the two that answer serve every request, the unknown one none" \
 	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
+pg_wait_log "backend 198.18.178.99: no MAC after 1 s on eth0" 1 40
+check "after resolve_timeout the daemon says which backend has no MAC and why it takes no flows" \
+	grep -q "backend 198.18.178.99: no MAC after 1 s on eth0; is it up and on the same LAN as eth0? It takes no new flows until it answers" "$PG_DIR/dsrlb.log"
+st=$("$ROOT/build/dsrlb" stats -j | python3 -c 'import json,sys; print([b["status"] for b in json.load(sys.stdin)["vips"][0]["backends"]])')
+check "... and its status reads unreachable ($st)" test "$st" = "['active', 'active', 'unreachable']"
 
 config up >"$CONF"
 pg_stop_lb
@@ -134,8 +139,8 @@ check "with no daemon, traffic still flows to both backends" \
 	bash -c "! grep -q FAIL <<<'$out' && grep -q backend-01 <<<'$out' && grep -q backend-02 <<<'$out'"
 
 pg_start_daemon "$CONF" || not_ok "the daemon did not restart"
-check "a new daemon adopts the pinned data plane" \
-	grep -q "adopted the data plane pinned at $PIN/eth0 (1 VIPs, 2 backends)" "$PG_DIR/dsrlb.log"
+check "a new daemon adopts the pinned data plane (the unreachable backend's id too)" \
+	grep -q "adopted the data plane pinned at $PIN/eth0 (1 VIPs, 3 backends)" "$PG_DIR/dsrlb.log"
 
 # kill -9 while a client sends a steady stream of requests, then restart.
 (for i in $(seq 1 60); do
@@ -155,10 +160,10 @@ check "after kill -9 the restarted daemon adopted the state" grep -q "adopted th
 pg_stop_lb
 
 before=$(maps_digest)
-config up 131071 >"$PG_DIR/other.yaml"
+config up | sed 's/^interface: eth0/interface: eth0\nhash_seed: 7/' >"$PG_DIR/other.yaml"
 out=$(timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" run -c "$PG_DIR/other.yaml" 2>&1)
-check "a daemon whose table_size differs from the pinned one refuses to start, naming both" \
-	bash -c "grep -q 'built for table_size 65537, .* this config has 131071' <<<'$out'"
+check "a daemon whose hash_seed differs from the pinned one refuses to start, naming both" \
+	bash -c "grep -q 'built for hash_seed 1685287473 and flow_table size 1000000 (ABI 3); this config has 7 and 1000000' <<<'$out'"
 check "... and the data plane is untouched" test "$before" = "$(maps_digest)"
 
 timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" -i eth0 --vip "$VIP4" --backends "$B1_4" >"$PG_DIR/quick.out" 2>&1

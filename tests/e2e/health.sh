@@ -127,6 +127,7 @@ else
 	plain up drain | pg_reload "$CONF"
 fi
 out=$(for i in $(seq 1 20); do pg_in client curl -s --max-time 1 "http://$VIP4:8000/whoami" || echo FAIL; done)
+echo "# drain out: $(tr "\n" " " <<<"$out")"
 check "drain $drained: 0 of 20 new connections go there, none fail" \
 	bash -c "! grep -q 'FAIL\|$drained' <<<'$out'"
 wait "$DL"

@@ -5,7 +5,8 @@
 
 #include "check.h"
 #include "config/config.h"
-#include "config/model.h"
+#include "config/json.h"
+#include "config/write.h"
 
 static void bad(const char *what, const char *text, const char *needle)
 {
@@ -37,10 +38,10 @@ int main(void)
 		CHECK(c.nv == 3 && !strcmp(c.iface, "eth0") && c.table_size == 65537 &&
 			      c.hash_seed == 0x64737231,
 		      "the example gives 3 VIPs on eth0, 65537 slots, the documented seed");
-		CHECK(c.vips[0].spec.port == 8000 && c.vips[0].spec.protos == VIP_PROTO_TCP &&
-			      c.vips[0].nb == 2 && c.vips[0].b[1].state == BACKEND_UP,
+		CHECK(c.vips[0]->spec.port == 8000 && c.vips[0]->spec.protos == VIP_PROTO_TCP &&
+			      c.vips[0]->nb == 2 && c.vips[0]->b[1].state == BACKEND_UP,
 		      "vip 'web': tcp/8000, two backends, up");
-		CHECK(c.vips[1].spec.addr.family == 6 && c.vips[1].nb == 2 && c.vips[1].b[0].weight == 1,
+		CHECK(c.vips[1]->spec.addr.family == 6 && c.vips[1]->nb == 2 && c.vips[1]->b[0].weight == 1,
 		      "vip 'web6': IPv6, shorthand backends with weight 1");
 		cfg_free(&c);
 	}
@@ -51,9 +52,9 @@ int main(void)
 			    "\"198.18.178.15\", \"backends\": [{\"address\": \"198.18.178.11\", "
 			    "\"weight\": 3, \"state\": \"drain\"}]}]}",
 			    &c, &errors);
-	CHECK(n == 0 && c.nv == 1 && c.vips[0].b[0].weight == 3 &&
-		      c.vips[0].b[0].state == BACKEND_DRAIN && c.vips[0].spec.port == 0 &&
-		      c.vips[0].spec.protos == (VIP_PROTO_TCP | VIP_PROTO_UDP),
+	CHECK(n == 0 && c.nv == 1 && c.vips[0]->b[0].weight == 3 &&
+		      c.vips[0]->b[0].state == BACKEND_DRAIN && c.vips[0]->spec.port == 0 &&
+		      c.vips[0]->spec.protos == (VIP_PROTO_TCP | VIP_PROTO_UDP),
 	      "JSON is accepted: every port, both protocols, weight 3, drain");
 	if (!n)
 		cfg_free(&c);
@@ -63,8 +64,8 @@ int main(void)
 			    HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: lc\n"
 				 "    tcp_timeout: 900\n    udp_timeout: 5\n    backends: [198.18.178.11]\n",
 			    &c, &errors);
-	CHECK(n == 0 && c.vips[0].sched == SCHED_LC && c.vips[0].tcp_timeout == 900 &&
-		      c.vips[0].udp_timeout == 5 && c.tcp_timeout == 300,
+	CHECK(n == 0 && c.vips[0]->sched == SCHED_LC && c.vips[0]->tcp_timeout == 900 &&
+		      c.vips[0]->udp_timeout == 5 && c.tcp_timeout == 300,
 	      "a VIP with scheduler lc and its own timeouts (tcp 900, udp 5; the default stays 300)");
 	if (!n)
 		cfg_free(&c);
@@ -81,13 +82,13 @@ int main(void)
 				 "    backends:\n      - 198.18.178.11\n"
 				 "      - {address: 198.18.178.12, health_check: {target: real, path: /r}}\n",
 			    &c, &errors);
-	CHECK(n == 0 && c.vips[0].b[0].check.type == CHECK_HTTP &&
-		      c.vips[0].b[0].check.interval_ms == 200 && c.vips[0].b[0].check.fall == 2 &&
-		      c.vips[0].b[0].check.rise == 2 && !strcmp(c.vips[0].b[0].check.path, "/h") &&
-		      !c.vips[0].b[0].check.real && c.vips[0].b[1].check.real &&
-		      !strcmp(c.vips[0].b[1].check.path, "/r") &&
-		      c.vips[0].b[1].check.type == CHECK_HTTP && c.vips[0].all_down_drop &&
-		      c.vips[0].hold_down_ms == 500,
+	CHECK(n == 0 && cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->type == CHECK_HTTP &&
+		      cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->interval_ms == 200 && cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->fall == 2 &&
+		      cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->rise == 2 && !strcmp(cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->path, "/h") &&
+		      !cfg_backend_check(c.vips[0], &c.vips[0]->b[0])->real && cfg_backend_check(c.vips[0], &c.vips[0]->b[1])->real &&
+		      !strcmp(cfg_backend_check(c.vips[0], &c.vips[0]->b[1])->path, "/r") &&
+		      cfg_backend_check(c.vips[0], &c.vips[0]->b[1])->type == CHECK_HTTP && c.vips[0]->all_down_drop &&
+		      c.vips[0]->hold_down_ms == 500,
 	      "health_check: a VIP's check (0.2 s interval), a backend's override of two keys, all_down, hold_down");
 	if (!n)
 		cfg_free(&c);
@@ -99,7 +100,7 @@ int main(void)
 	bad("udp check on a tcp VIP", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    health_check: {type: udp}\n    backends: [198.18.178.11]\n",
 	    "vip 'w' does not serve udp, so a udp health check cannot reach it");
 	bad("interval 0", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: tcp, interval: 0}\n    backends: [198.18.178.11]\n",
-	    "t.yaml:6:41: interval '0' must be seconds from 0.05 to 3600");
+	    "t.yaml:6:41: interval '0' is out of range (0.05 to 3600 seconds)");
 	bad("duplicate VIP", HEAD WEB "  - name: web2\n    address: 198.18.178.15\n    port: 80\n    protocol: tcp\n    backends: [198.18.178.12]\n",
 	    "t.yaml:7:5: vip 'web2' duplicates vip 'web' (line 3)");
 	bad("duplicate name", HEAD WEB "  - name: web\n    address: 198.18.178.16\n    backends: [198.18.178.12]\n",
@@ -115,7 +116,7 @@ int main(void)
 	bad("backend of the wrong family", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [2001:2::11]\n",
 	    "t.yaml:5:16: backend 2001:2::11 is IPv6 but vip 'w' is IPv4");
 	bad("port 70000", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 70000\n    backends: [198.18.178.11]\n",
-	    "t.yaml:5:11: port '70000' must be a number from 0 to 65535");
+	    "t.yaml:5:11: port '70000' is out of range (0 to 65535)");
 	bad("truncated file", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [198.18.178.11,\n",
 	    "not valid YAML");
 	bad("unknown key", HEAD "  - name: w\n    adress: 198.18.178.15\n    backends: [198.18.178.11]\n",
@@ -158,9 +159,9 @@ int main(void)
 			      "the written file parses (%.300s)", e2 ? e2 : "");
 			if (y && !e2) {
 				j2 = model_cfg_json(&c2);
-				CHECK(json_equal(j1, j2) && c2.vips[0].b[1].check.port == 81 &&
-					      c2.vips[0].b[1].check.real && c2.vips[0].check.interval_ms == 200 &&
-					      c2.vips[0].hold_down_ms == 500 && !strcmp(c2.api.listen, "[::1]:9180"),
+				CHECK(json_equal(j1, j2) && cfg_backend_check(c2.vips[0], &c2.vips[0]->b[1])->port == 81 &&
+					      cfg_backend_check(c2.vips[0], &c2.vips[0]->b[1])->real && c2.vips[0]->check.interval_ms == 200 &&
+					      c2.vips[0]->hold_down_ms == 500 && !strcmp(c2.api.listen, "[::1]:9180"),
 				      "and gives the same model: backend overrides, decimals, api keys");
 				cfg_free(&c2);
 			}

@@ -11,7 +11,7 @@
 #include "check.h"
 #include "engine/maglev.h"
 
-#define M DSRLB_RING_SIZE_DEFAULT
+#define M 65537
 
 static uint32_t t1[M], t2[M];
 

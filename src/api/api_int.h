@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The API's state, for its files. */
+#ifndef DSRLB_API_INT_H
+#define DSRLB_API_INT_H
+
+#include <microhttpd.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "daemon/loop.h"
+
+#define API_PREFIX "/api/v1"
+
+struct api;
+
+struct listener {
+	struct MHD_Daemon *d;
+	struct api *api;
+	bool need_token;
+	bool loopback_tcp; /* TCP on loopback, no token: Host must be ours (see host_ok) */
+	uint16_t port;
+	int epfd;
+	char what[140];
+};
+
+struct tracer;
+
+struct api {
+	struct listener l[2];
+	int nl;
+	struct loop *loop;
+	struct loop_timer mhd; /* MHD's own timeouts */
+	struct tracer *tracers;
+	int ntracers;
+	struct ring_buffer *rb;
+	struct loop_timer trace_tick;
+	uint64_t lost_seen;
+	struct engine *e;
+	char path[4096];   /* the main config file */
+	char socket[108];
+	char token[256];
+	char web_dir[256];
+	time_t started;
+};
+
+/* One call to a resource. */
+struct call {
+	struct api *a;
+	struct MHD_Connection *c;
+	const char *method, *url;
+	json_t *body;
+};
+
+static inline bool is(const struct call *k, const char *m)
+{
+	return !strcmp(k->method, m);
+}
+
+/* http.c */
+enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type,
+			  const char *text, size_t len);
+enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j);
+enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *field,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void api_kick(struct api *a); /* run MHD soon (after a resume) */
+
+/* routes.c */
+enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, const char *url,
+			  const char *method, json_t *body);
+const char *error_field(const char *msg);
+
+/* change.c: the VIP named old (NULL: a new one) becomes vipj (NULL: deleted). */
+enum MHD_Result api_change(struct api *a, struct MHD_Connection *c, const char *old,
+			   json_t *vipj, unsigned ok_status, json_t *answer);
+
+/* trace.c */
+enum MHD_Result trace_start(const struct call *k);
+void trace_init(struct api *a);
+void trace_close(struct api *a);
+
+#endif

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Backends (one entry per backend of a VIP), the pinned id assignments, lc's counts, the flow table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataplane/dp_int.h"
+
+int dp_backends_write(struct dp *dp, const struct dp_backend_write *w, int n)
+{
+	static const uint8_t zero[6];
+	struct dsrlb_backend *vals = malloc(sizeof(*vals) * (size_t)(n ? n : 1));
+	uint32_t *keys = malloc(sizeof(*keys) * (size_t)(n ? n : 1)), nz = 0;
+	uint32_t *zkeys = malloc(sizeof(*zkeys) * (size_t)(n ? n : 1));
+	int err = 0;
+
+	if (!vals || !keys || !zkeys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		struct dsrlb_backend v;
+
+		/* The data plane must never send to 00:00:00:00:00:00. */
+		if (w[i].id >= DSRLB_MAX_BACKENDS || (w[i].valid && !memcmp(w[i].mac, zero, 6))) {
+			err = -EINVAL;
+			goto out;
+		}
+		v = dp->shadow[w[i].id];
+		if (w[i].new_owner) {
+			v.gen++;
+			zkeys[nz++] = w[i].id;
+		}
+		/* a cleared entry keeps its generation: the next owner gets a new one */
+		memcpy(v.mac, w[i].valid ? w[i].mac : zero, 6);
+		v.flags = w[i].valid ? DSRLB_BACKEND_F_VALID : 0;
+		keys[i] = w[i].id;
+		vals[i] = v;
+	}
+	/* A new owner starts with no active flows (lc) and counters at 0. */
+	if (nz) {
+		int64_t *zc = calloc(nz, sizeof(*zc));
+		struct dsrlb_counter *zs = calloc((size_t)nz * (size_t)dp->ncpus, sizeof(*zs));
+
+		err = zc && zs ? 0 : -ENOMEM;
+		err = err ?: dp_write_batch(bpf_map__fd(dp->skel->maps.backend_conns), zkeys, zc, nz);
+		err = err ?: dp_write_batch(bpf_map__fd(dp->skel->maps.backend_stats), zkeys, zs, nz);
+		free(zc);
+		free(zs);
+		if (err)
+			goto out;
+	}
+	err = dp_write_batch(bpf_map__fd(dp->skel->maps.backends), keys, vals, (uint32_t)n);
+	if (!err)
+		for (int i = 0; i < n; i++)
+			dp->shadow[keys[i]] = vals[i];
+out:
+	free(vals);
+	free(keys);
+	free(zkeys);
+	return err;
+}
+
+int dp_backend_read(struct dp *dp, uint32_t id, struct dsrlb_backend *out)
+{
+	if (id >= DSRLB_MAX_BACKENDS)
+		return -EINVAL;
+	*out = dp->shadow[id];
+	return 0;
+}
+
+int dp_ids_put(struct dp *dp, const struct dsrlb_ctl_key *k, const uint32_t *ids, int n)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ids);
+
+	/* a hash map takes a batch too; one syscall for a whole change */
+	return dp_write_batch(fd, k, ids, (uint32_t)n);
+}
+
+int dp_ids_del(struct dp *dp, const struct dsrlb_ctl_key *k, int n)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ids), err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		if (dp_write_fails())
+			return -EIO;
+		if (bpf_map_delete_elem(fd, &k[i]) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx)
+{
+	enum { BATCH = 4096 };
+	int fd = bpf_map__fd(dp->skel->maps.ids), err = 0;
+	struct dsrlb_ctl_key *keys = calloc(BATCH, sizeof(*keys));
+	uint32_t *ids = calloc(BATCH, sizeof(*ids)), cursor = 0;
+	bool first = true, done = false;
+
+	if (!keys || !ids) {
+		free(keys);
+		free(ids);
+		return -ENOMEM;
+	}
+	while (!done) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		uint32_t n = BATCH;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : &cursor, &cursor, keys, ids, &n, &o)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			done = true;
+		}
+		first = false;
+		for (uint32_t i = 0; i < n; i++)
+			cb(&keys[i], ids[i], ctx);
+	}
+	free(keys);
+	free(ids);
+	return err;
+}
+
+int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backend_conns), &id, n) ? -errno : 0;
+}
+
+int dp_conns_set(struct dp *dp, uint32_t id, int64_t n)
+{
+	return dp_write(bpf_map__fd(dp->skel->maps.backend_conns), &id, &n, BPF_ANY);
+}
+
+int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t *keys = calloc(n ? n : 1, sizeof(*keys)), prev = first - 1, count = n;
+	int64_t *v = calloc(n ? n : 1, sizeof(*v));
+	int err = 0;
+
+	if (!keys || !v) {
+		err = -ENOMEM;
+	} else if (bpf_map_lookup_batch(bpf_map__fd(dp->skel->maps.backend_conns),
+					first ? &prev : NULL, &prev, keys, v, &count, &o) &&
+		   errno != ENOENT) {
+		err = -errno;
+	} else {
+		for (uint32_t i = 0; i < count; i++)
+			if (keys[i] >= first && keys[i] - first < n)
+				out[keys[i] - first] = v[i];
+	}
+	free(keys);
+	free(v);
+	return err;
+}
+
+uint32_t dp_now(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE; dsrlb_now() shifts by 30 */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((((uint64_t)ts.tv_sec * 1000000000ull) + (uint64_t)ts.tv_nsec) >> 30);
+}
+
+struct dp_flow_walk {
+	struct dp *dp;
+	struct dsrlb_flow_key *keys;
+	struct dsrlb_flow *vals;
+	uint32_t cap;
+	uint32_t cursor; /* a hash map's batch cursor is a bucket */
+	bool started;
+};
+
+int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out)
+{
+	struct dp_flow_walk *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->dp = dp;
+	*out = w;
+	return 0;
+}
+
+void dp_flow_walk_free(struct dp_flow_walk *w)
+{
+	if (!w)
+		return;
+	free(w->keys);
+	free(w->vals);
+	free(w);
+}
+
+int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
+		      bool *done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	int fd = bpf_map__fd(w->dp->skel->maps.flows);
+	uint32_t n = max;
+	bool end = false;
+
+	if (w->cap < max) {
+		void *k = realloc(w->keys, sizeof(*w->keys) * max), *v;
+
+		if (!k)
+			return -ENOMEM;
+		w->keys = k;
+		v = realloc(w->vals, sizeof(*w->vals) * max);
+		if (!v)
+			return -ENOMEM;
+		w->vals = v;
+		w->cap = max;
+	}
+	/*
+	 * The table changes meanwhile:
+	 * an entry may be seen twice or not at all, and the next walk corrects it.
+	 */
+	if (bpf_map_lookup_batch(fd, w->started ? &w->cursor : NULL, &w->cursor, w->keys, w->vals, &n,
+				 &o)) {
+		if (errno != ENOENT)
+			return -errno;
+		end = true;
+	}
+	w->started = true;
+	for (uint32_t i = 0; i < n; i++)
+		cb(&w->keys[i], &w->vals[i], ctx);
+	*done = end;
+	if (end)
+		w->started = false; /* the next step starts over */
+	return (int)n;
+}

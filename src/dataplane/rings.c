@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Each VIP's ring (its table in two halves, see dsrlb_ring_elem) and its
+ * vip_info, both written through mmap: the idle half's slots, then its
+ * scheduler and size, then the flip, one aligned store of vip_info.half. A
+ * packet reads the old table or the new one, never half of each, and the
+ * data plane's own rr counter (vip_rr) is never written back over.
+ *
+ * A ring that must grow is replaced by a new map holding the live half as it
+ * is and the new table in the idle half; it enters the rings map (one RCU
+ * grace period for all of a change's new rings) before the flip. A removed
+ * VIP's ring is replaced by one shared spare ring, batched with the next
+ * change's, because every map-in-map update, a delete too, waits for a grace
+ * period.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "dataplane/dp_int.h"
+
+static struct ring *ring_new(uint32_t slots)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->elems = DSRLB_RING_ELEMS(slots < DSRLB_RING_LINE_SLOTS ? DSRLB_RING_LINE_SLOTS : slots);
+	r->cap = r->elems;
+	r->fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_ring", sizeof(uint32_t),
+			       sizeof(uint64_t), r->elems, &o);
+	if (r->fd < 0)
+		goto fail;
+	if (bpf_obj_get_info_by_fd(r->fd, &info, &len))
+		goto fail;
+	r->id = info.id;
+	r->mem = mmap(NULL, (size_t)r->elems * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->fd, 0);
+	if (r->mem == MAP_FAILED) {
+		r->mem = NULL;
+		goto fail;
+	}
+	return r;
+fail: {
+	int err = errno;
+
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+	errno = err;
+	return NULL;
+}
+}
+
+/* The capacity a new ring gets: a table's exact size; room to grow for a sequence. */
+static uint32_t cap_for(uint32_t sched, uint32_t size)
+{
+	if (sched == DSRLB_SCHED_RR || sched == DSRLB_SCHED_LC)
+		return size * 2 > 64 ? size * 2 : 64;
+	return size;
+}
+
+static void write_half(struct ring *r, uint32_t half, const uint32_t *slots, uint32_t size)
+{
+	for (uint32_t s = 0; s < size; s += 2) {
+		uint64_t v = slots[s];
+
+		if (s + 1 < size)
+			v |= (uint64_t)slots[s + 1] << 32;
+		r->mem[dsrlb_ring_elem(s, half)] = v;
+	}
+}
+
+int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *slots,
+		  uint32_t size)
+{
+	struct dsrlb_vip_info *vi;
+	struct ring *r, *n;
+	uint32_t idle, live_size, need;
+
+	if (vip >= DSRLB_MAX_VIPS || size > DSRLB_RING_SIZE_MAX)
+		return -EINVAL;
+	vi = &dp->info[vip];
+	r = dp->rings[vip];
+	if (!r) {
+		/* a new VIP id, or one given back: it starts empty */
+		memset(vi, 0, sizeof(*vi));
+	}
+	if (r && r->removing)
+		r->removing = false; /* the id is taken again before its ring went */
+	idle = (vi->half & 1) ^ 1;
+	live_size = r ? vi->size[vi->half & 1] : 0;
+	need = size > live_size ? size : live_size;
+	if (r && r->cap >= size && !(r->cap > 4 * DSRLB_RING_ELEMS(need) && r->cap > 64)) {
+		write_half(r, idle, slots, size);
+	} else {
+		n = ring_new(cap_for(sched, need));
+		if (!n)
+			return -errno;
+		if (r) /* the live half, as it is: the new map is live before the flip */
+			for (uint32_t l = 0; l < DSRLB_RING_ELEMS(live_size) / 16; l++)
+				memcpy(&n->mem[l * 16 + (vi->half & 1) * 8],
+				       &r->mem[l * 16 + (vi->half & 1) * 8], 8 * sizeof(uint64_t));
+		write_half(n, idle, slots, size);
+		n->pending = true;
+		if (r && r->pending) { /* a second write before a commit replaces the first */
+			n->prev = r->prev;
+			r->prev = NULL;
+			ring_free(r);
+		} else {
+			n->prev = r;
+		}
+		dp->rings[vip] = n;
+	}
+	vi->sched[idle] = (uint16_t)sched;
+	vi->size[idle] = size;
+	return 0;
+}
+
+int dp_ring_flip(struct dp *dp, uint32_t vip)
+{
+	struct dsrlb_vip_info *vi;
+
+	if (vip >= DSRLB_MAX_VIPS || !dp->rings[vip])
+		return -ENOENT;
+	vi = &dp->info[vip];
+	/* the idle half and its size and scheduler first, then the one store */
+	__atomic_store_n(&vi->half, (vi->half & 1) ^ 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int dp_ring_unflip(struct dp *dp, uint32_t vip)
+{
+	return dp_ring_flip(dp, vip);
+}
+
+void dp_ring_discard(struct dp *dp, uint32_t vip)
+{
+	struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+
+	if (!r || !r->pending)
+		return;
+	dp->rings[vip] = r->prev;
+	r->prev = NULL;
+	ring_free(r);
+	if (!dp->rings[vip])
+		memset(&dp->info[vip], 0, sizeof(dp->info[vip]));
+}
+
+int dp_ring_remove(struct dp *dp, uint32_t vip)
+{
+	struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+
+	if (!r)
+		return -ENOENT;
+	if (r->pending) {
+		dp_ring_discard(dp, vip);
+		if (!dp->rings[vip])
+			return 0;
+		r = dp->rings[vip];
+	}
+	/* nothing reaches it through the index any more; a stray packet drops */
+	dp->info[vip].size[0] = dp->info[vip].size[1] = 0;
+	r->removing = true;
+	return 0;
+}
+
+int dp_rings_commit(struct dp *dp)
+{
+	uint32_t *keys = malloc(DSRLB_MAX_VIPS * sizeof(*keys)), n = 0, count;
+	int *fds = malloc(DSRLB_MAX_VIPS * sizeof(*fds)), err = 0;
+
+	if (!keys || !fds) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
+		struct ring *r = dp->rings[v];
+
+		if (r && (r->pending || r->removing)) {
+			keys[n] = v;
+			fds[n++] = r->removing ? dp->spare->fd : r->fd;
+		}
+	}
+	count = n;
+	if (n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		if (dp_write_fails())
+			err = -EIO, count = 0;
+		else if (bpf_map_update_batch(bpf_map__fd(dp->skel->maps.rings), keys, fds, &count, &o))
+			err = -errno;
+	}
+	for (uint32_t i = 0; i < count && i < n; i++) {
+		struct ring *r = dp->rings[keys[i]];
+
+		if (r->removing) {
+			ring_free(r);
+			dp->rings[keys[i]] = NULL;
+		} else {
+			r->pending = false;
+			ring_free(r->prev);
+			r->prev = NULL;
+		}
+	}
+	if (!err && count != n)
+		err = -EIO;
+out:
+	free(keys);
+	free(fds);
+	return err;
+}
+
+int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, uint32_t *slots)
+{
+	struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+	const struct dsrlb_vip_info *vi;
+	uint32_t h;
+
+	if (!r || r->removing)
+		return -ENOENT;
+	vi = &dp->info[vip];
+	h = vi->half & 1;
+	if (sched)
+		*sched = vi->sched[h];
+	if (size)
+		*size = vi->size[h];
+	for (uint32_t s = 0; slots && s < vi->size[h] && s < r->cap; s++) {
+		uint64_t e = r->mem[dsrlb_ring_elem(s, h)];
+
+		slots[s] = s & 1 ? (uint32_t)(e >> 32) : (uint32_t)e;
+	}
+	return 0;
+}
+
+static uint64_t bytes_of(uint32_t cap)
+{
+	uint64_t b = (uint64_t)DSRLB_RING_ELEMS(cap < 16 ? 16 : cap) * sizeof(uint64_t);
+
+	return (b + 4095) & ~(uint64_t)4095;
+}
+
+uint64_t dp_ring_bytes_for(uint32_t sched, uint32_t size)
+{
+	return bytes_of(cap_for(sched, size));
+}
+
+uint64_t dp_ring_bytes(const struct dp *dp, uint32_t vip)
+{
+	const struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+
+	return r && !r->removing ? bytes_of(r->cap) : 0;
+}
+
+int dp_vip_timeouts(struct dp *dp, uint32_t vip, uint32_t tcp, uint32_t udp)
+{
+	if (vip >= DSRLB_MAX_VIPS)
+		return -EINVAL;
+	dp->info[vip].tcp_timeout = tcp;
+	dp->info[vip].udp_timeout = udp;
+	return 0;
+}
+
+int dp_vip_rr_reset(struct dp *dp, uint32_t vip)
+{
+	uint64_t zero = 0;
+
+	return dp_write(bpf_map__fd(dp->skel->maps.vip_rr), &vip, &zero, BPF_ANY);
+}
+
+/*
+ * At open: map every live ring back into our memory; make (or find) the
+ * spare ring. A ring slot holding the spare is a VIP without a ring.
+ */
+int dp_rings_adopt(struct dp *dp, uint32_t spare_id)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t *keys = malloc(DSRLB_MAX_VIPS * sizeof(*keys)), *ids = malloc(DSRLB_MAX_VIPS * sizeof(*ids));
+	uint32_t out = 0, n = DSRLB_MAX_VIPS;
+	int err = 0, rfd = bpf_map__fd(dp->skel->maps.rings);
+
+	if (!keys || !ids) {
+		err = -ENOMEM;
+		goto done;
+	}
+	if (spare_id) {
+		dp->spare = calloc(1, sizeof(*dp->spare));
+		if (!dp->spare) {
+			err = -ENOMEM;
+			goto done;
+		}
+		dp->spare->fd = bpf_map_get_fd_by_id(spare_id);
+		dp->spare->id = spare_id;
+		if (dp->spare->fd < 0) {
+			free(dp->spare);
+			dp->spare = NULL;
+		}
+	}
+	if (!dp->spare && !(dp->spare = ring_new(DSRLB_RING_LINE_SLOTS))) {
+		err = -errno;
+		goto done;
+	}
+	/* an array of maps answers a lookup with the inner map's id */
+	if (bpf_map_lookup_batch(rfd, NULL, &out, keys, ids, &n, &o) && errno != ENOENT) {
+		err = -errno;
+		goto done;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		struct ring *r;
+
+		if (!ids[i] || ids[i] == dp->spare->id || keys[i] >= DSRLB_MAX_VIPS)
+			continue;
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			err = -ENOMEM;
+			goto done;
+		}
+		r->fd = bpf_map_get_fd_by_id(ids[i]);
+		if (r->fd < 0 || bpf_obj_get_info_by_fd(r->fd, &info, &len)) {
+			err = -errno;
+			if (r->fd >= 0)
+				close(r->fd);
+			free(r);
+			goto done;
+		}
+		r->id = ids[i];
+		r->elems = info.max_entries;
+		r->cap = r->elems;
+		r->mem = mmap(NULL, (size_t)r->elems * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			      MAP_SHARED, r->fd, 0);
+		if (r->mem == MAP_FAILED) {
+			err = -errno;
+			close(r->fd);
+			free(r);
+			goto done;
+		}
+		dp->rings[keys[i]] = r;
+	}
+done:
+	free(keys);
+	free(ids);
+	return err;
+}
+
+int dp_barrier(struct dp *dp)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = dp->spare->fd);
+	uint32_t zero = 0;
+	int fd, err;
+
+	/* a map-in-map update returns only after a grace period (kernel: maybe_wait_bpf_programs) */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "dsrlb_barrier", sizeof(uint32_t),
+			    sizeof(uint32_t), 1, &o);
+	if (fd < 0)
+		return -errno;
+	err = dp_write(fd, &zero, &dp->spare->fd, BPF_ANY);
+	close(fd);
+	return err;
+}

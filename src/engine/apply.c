@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Applying a plan (see apply.h). The order is what keeps traffic safe while
+ * it runs: a backend's entry exists before a table names it, a table is
+ * whole before it is flipped live, a VIP's ring exists before the index
+ * routes to it, and nothing is removed while something may still name it.
+ * Ids that change owner in this change (plan->recycles) wait for a grace
+ * period after the tables that named their old owner were flipped away.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/apply.h"
+#include "lib/fault.h"
+
+struct undo {
+	bool puts, bw1, bw2;
+	bool *flipped; /* per plan VIP */
+	bool *written;
+};
+
+static void roll_back(struct dp *dp, struct plan *p, struct undo *u)
+{
+	struct dp_backend_write *w = malloc(sizeof(*w) * (size_t)(p->nbw ? p->nbw : 1));
+	int n = 0;
+
+	for (int i = 0; i < p->nv; i++) {
+		struct plan_vip *pv = &p->v[i];
+
+		if (u->flipped && u->flipped[i])
+			dp_ring_unflip(dp, pv->id); /* its other half still holds the old table */
+		if (u->written && u->written[i]) {
+			if (!pv->old)
+				dp_ring_remove(dp, pv->id); /* new: nothing routes to it */
+			else
+				dp_ring_discard(dp, pv->id); /* a larger ring not yet in place */
+		}
+	}
+	for (int i = 0; w && i < p->nbw; i++) {
+		if (!(p->bw_phase2[i] ? u->bw2 : u->bw1))
+			continue;
+		/* a new owner's entry goes; an existing one gets its MAC back */
+		w[n] = p->bw[i].new_owner && !p->bw_phase2[i] ?
+			       (struct dp_backend_write){ .id = p->bw[i].id } :
+			       p->undo[i];
+		w[n++].new_owner = false;
+	}
+	if (n)
+		dp_backends_write(dp, w, n);
+	free(w);
+	if (u->puts)
+		dp_ids_del(dp, p->put_k, p->nput);
+}
+
+/* Write the tables of one phase aside, put new rings in place, then flip them live. */
+static int tables(struct dp *dp, struct plan *p, bool phase2, struct undo *u)
+{
+	int r = 0;
+
+	for (int i = 0; i < p->nv && !r; i++) {
+		struct plan_vip *pv = &p->v[i];
+
+		if (!pv->next || pv->phase2 != phase2)
+			continue;
+		if (!pv->old) { /* a new VIP id starts with rr and its counters at 0 */
+			r = dp_vip_rr_reset(dp, pv->id);
+			r = r ?: dp_counter_reset(dp, DP_VIP_STATS, pv->id);
+		}
+		if (!r && pv->write) {
+			r = dp_ring_write(dp, pv->id, pv->next->sched, pv->slots, pv->next->size);
+			u->written[i] = !r;
+		}
+		if (!r && !pv->old)
+			dp_vip_timeouts(dp, pv->id, pv->next->tcp_timeout, pv->next->udp_timeout);
+	}
+	if (!r)
+		r = dp_rings_commit(dp);
+	for (int i = 0; i < p->nv && !r; i++) {
+		struct plan_vip *pv = &p->v[i];
+
+		if (pv->next && pv->phase2 == phase2 && pv->write) {
+			dp_ring_flip(dp, pv->id);
+			u->flipped[i] = true;
+		}
+	}
+	return r;
+}
+
+static int backends(struct dp *dp, struct plan *p, bool phase2)
+{
+	struct dp_backend_write *w = malloc(sizeof(*w) * (size_t)(p->nbw ? p->nbw : 1));
+	int n = 0, r;
+
+	if (!w)
+		return -ENOMEM;
+	for (int i = 0; i < p->nbw; i++)
+		if (p->bw_phase2[i] == phase2)
+			w[n++] = p->bw[i];
+	r = n ? dp_backends_write(dp, w, n) : 0;
+	free(w);
+	return r;
+}
+
+/* The whole index again: every VIP that stays or comes, none that goes. */
+static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
+{
+	int r = 0;
+
+	for (int pr = 0; pr < 2 && !r; pr++)
+		if (x->spec.protos & (pr ? VIP_PROTO_UDP : VIP_PROTO_TCP))
+			r = dp_index_add(dp, &x->spec.addr, x->spec.port,
+					 pr ? IPPROTO_UDP : IPPROTO_TCP, id);
+	return r;
+}
+
+static int index_rebuild(struct dp *dp, struct app *a, struct plan *p)
+{
+	bool *gone = calloc(DSRLB_MAX_VIPS, sizeof(*gone));
+	int r = 0;
+
+	if (!gone)
+		return -ENOMEM;
+	dp_index_reset(dp);
+	/* a VIP id keeps its spec: an applied VIP that stays routes as it did */
+	for (int i = 0; i < p->nv; i++)
+		gone[p->v[i].id] = p->v[i].old && !p->v[i].next;
+	for (uint32_t v = 0; v < DSRLB_MAX_VIPS && !r; v++)
+		if (a->vip[v] && !gone[v])
+			r = route(dp, a->vip[v], v);
+	for (int i = 0; i < p->nv && !r; i++)
+		if (p->v[i].next && !p->v[i].old)
+			r = route(dp, p->v[i].next, p->v[i].id);
+	free(gone);
+	if (!r)
+		r = dp_index_check(dp);
+	return r ? r : dp_index_commit(dp);
+}
+
+int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t errlen)
+{
+	struct undo u = { .flipped = calloc((size_t)p->nv + 1, sizeof(bool)),
+			  .written = calloc((size_t)p->nv + 1, sizeof(bool)) };
+	const char *step = "";
+	int r;
+
+	if (!u.flipped || !u.written) {
+		r = -ENOMEM;
+		step = "prepare";
+		goto fail;
+	}
+	/* 0. Pinned ids first: a daemon killed midway finds every id a live table names. */
+	step = "write the pinned ids";
+	r = dp_ids_put(dp, p->put_k, p->put_id, p->nput);
+	if (r)
+		goto fail;
+	u.puts = true;
+	/* 1. Backend entries, before any table names them. */
+	step = "write backend entries";
+	r = backends(dp, p, false);
+	if (r)
+		goto fail;
+	u.bw1 = true;
+	/* 2. Tables, each written aside and flipped in one store. */
+	step = "write the tables";
+	r = tables(dp, p, false, &u);
+	if (r)
+		goto fail;
+	/* 3. Ids that change owner: once no packet can still read a table naming the old one. */
+	if (p->recycles) {
+		step = "wait for a grace period";
+		r = dp_barrier(dp);
+		if (!r) {
+			step = "write backend entries";
+			r = backends(dp, p, true);
+			u.bw2 = !r;
+		}
+		if (!r) {
+			step = "write the tables";
+			r = tables(dp, p, true, &u);
+		}
+		if (r)
+			goto fail;
+	}
+	/* 4. The VIP index: one swap makes VIPs appear and disappear. */
+	if (p->index) {
+		step = "write the VIP index";
+		r = index_rebuild(dp, a, p);
+		if (r)
+			goto fail;
+	}
+	/* 5. Timeouts of VIPs that stay apply to flows that start from now on; gone VIPs' rings go. */
+	for (int i = 0; i < p->nv; i++) {
+		if (p->v[i].old && p->v[i].next && p->v[i].timeouts)
+			dp_vip_timeouts(dp, p->v[i].id, p->v[i].next->tcp_timeout,
+					p->v[i].next->udp_timeout);
+		if (p->v[i].old && !p->v[i].next)
+			dp_ring_remove(dp, p->v[i].id);
+	}
+	free(u.flipped);
+	free(u.written);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot %s: %s; nothing was changed", step, strerror(-r));
+	roll_back(dp, p, &u);
+	free(u.flipped);
+	free(u.written);
+	return r;
+}
+
+static void pend(void **arr, int *n, int *cap, const void *x, size_t size)
+{
+	if (*n == *cap) {
+		int c = *cap ? *cap * 2 : 16;
+		void *q = realloc(*arr, (size_t)c * size);
+
+		if (!q)
+			return; /* lost: the next reload rewrites what it needs */
+		*arr = q;
+		*cap = c;
+	}
+	memcpy((char *)*arr + (size_t)*n * size, x, size);
+	(*n)++;
+}
+
+int apply_pending(struct dp *dp, struct app *a)
+{
+	int r = 0;
+
+	if (a->npend_ids) {
+		struct dp_backend_write *w = calloc((size_t)a->npend_ids, sizeof(*w));
+
+		for (int i = 0; w && i < a->npend_ids; i++)
+			w[i].id = a->pend_ids[i];
+		r = w ? dp_backends_write(dp, w, a->npend_ids) : -ENOMEM;
+		free(w);
+		if (!r) {
+			for (int i = 0; i < a->npend_ids; i++)
+				idpool_release(&a->bids, a->pend_ids[i]);
+			a->npend_ids = 0;
+		}
+	}
+	if (!r && a->npend_keys) {
+		r = dp_ids_del(dp, a->pend_keys, a->npend_keys);
+		if (!r) {
+			a->npend_keys = 0;
+			for (int i = 0; i < a->npend_vids; i++)
+				idpool_release(&a->vids, a->pend_vids[i]);
+			a->npend_vids = 0;
+		}
+	}
+	return r ? r : a->npend_ids || a->npend_keys ? -EAGAIN : 0;
+}
+
+void apply_commit(struct app *a, struct plan *p)
+{
+	for (int i = 0; i < p->nv; i++) {
+		struct plan_vip *pv = &p->v[i];
+		struct spec_key k;
+
+		if (pv->old) {
+			spec_key(&pv->old->spec, &k);
+			hmap_del(&a->by_spec, &k, sizeof(k));
+			a->vip[pv->id] = NULL;
+			a->nvips--;
+			if (!pv->next) {
+				/* nothing routes to it: its ring can go (batched), its id once its key is gone */
+				pend((void **)&a->pend_vids, &a->npend_vids, &a->cappend_vids, &pv->id,
+				     sizeof(pv->id));
+				idpool_retiring(&a->vids, pv->id);
+			}
+			app_vip_free(pv->old);
+			pv->old = NULL;
+		}
+		if (pv->next) {
+			spec_key(&pv->next->spec, &k);
+			hmap_put(&a->by_spec, &k, sizeof(k), pv->next); /* room reserved by the plan */
+			a->vip[pv->id] = pv->next;
+			a->nvips++;
+			pv->next = NULL;
+		}
+	}
+	for (int i = 0; i < p->ntv; i++)
+		idpool_claim(&a->vids, p->taken_v[i]);
+	for (int i = 0; i < p->ntb; i++)
+		idpool_claim(&a->bids, p->taken_b[i]);
+	for (int i = 0; i < p->nretire; i++) {
+		idpool_retiring(&a->bids, p->retire[i]);
+		pend((void **)&a->pend_ids, &a->npend_ids, &a->cappend_ids, &p->retire[i],
+		     sizeof(uint32_t));
+	}
+	for (int i = 0; i < p->ndel; i++)
+		pend((void **)&a->pend_keys, &a->npend_keys, &a->cappend_keys, &p->del_k[i],
+		     sizeof(p->del_k[i]));
+	a->table_bytes = p->table_bytes;
+	p->ntv = p->ntb = 0;
+}
