@@ -12,7 +12,7 @@
  *   routes.c   the resources
  *   change.c   a change: parse, apply, write back, or undo
  *   trace.c    GET /api/v1/trace, a stream of the data plane's decisions
- *   metrics.c  GET /metrics, Prometheus text
+ *   snapshot.c the listings (stats, status, /metrics), rendered once a second a slice at a time
  */
 #ifndef DSRLB_API_H
 #define DSRLB_API_H
@@ -33,8 +33,5 @@ int api_open(struct api **out, struct loop *l, const struct cfg *c, struct engin
 	     const char *config_path, char *err, size_t errlen);
 /* Close the listeners and remove the Unix socket. */
 void api_close(struct api *a);
-
-/* Prometheus text of the engine's status (the caller frees). */
-char *api_metrics_text(const struct engine *e, const struct loop *l);
 
 #endif

@@ -24,6 +24,10 @@ struct listener {
 };
 
 struct tracer;
+struct snaps;
+
+/* The listings rendered a slice at a time and shared (snapshot.c). */
+enum snap_kind { SNAP_VIPS, SNAP_TABLE, SNAP_STATUS, SNAP_METRICS, SNAP__MAX };
 
 struct api {
 	struct listener l[2];
@@ -41,6 +45,7 @@ struct api {
 	char token[256];
 	char web_dir[256];
 	time_t started;
+	struct snaps *snaps;
 };
 
 /* One call to a resource. */
@@ -72,6 +77,13 @@ const char *error_field(const char *msg);
 /* change.c: the VIP named old (NULL: a new one) becomes vipj (NULL: deleted). */
 enum MHD_Result api_change(struct api *a, struct MHD_Connection *c, const char *old,
 			   json_t *vipj, unsigned ok_status, json_t *answer);
+
+/* snapshot.c: a listing, fresh (at most a second old, none older than the model), or wait for it */
+int snap_open(struct api *a);
+void snap_close(struct api *a);
+/* wrap: SNAP_VIPS as GET /stats (the VIPs inside its object). */
+enum MHD_Result snap_respond(struct api *a, struct MHD_Connection *c, enum snap_kind k,
+			     bool wrap, const char *type);
 
 /* trace.c */
 enum MHD_Result trace_start(const struct call *k);

@@ -375,6 +375,11 @@ int api_open(struct api **out, struct loop *loop, const struct cfg *c, struct en
 	a->started = time(NULL);
 	loop_timer_init(&a->mhd, on_mhd_timer, a, "api timeouts");
 	trace_init(a);
+	if (snap_open(a)) {
+		free(a);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	snprintf(a->path, sizeof(a->path), "%s", config_path);
 	snprintf(a->socket, sizeof(a->socket), "%s", c->api.socket);
 	snprintf(a->web_dir, sizeof(a->web_dir), "%s", c->api.web_dir);
@@ -428,6 +433,7 @@ void api_close(struct api *a)
 	if (!a)
 		return;
 	trace_close(a);
+	snap_close(a);
 	loop_timer_stop(a->loop, &a->mhd);
 	for (int i = 0; i < a->nl; i++) {
 		if (a->l[i].epfd >= 0)

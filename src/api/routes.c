@@ -9,6 +9,7 @@
 
 #include "api/api_int.h"
 #include "config/json.h"
+#include "engine/render.h"
 #include "engine/status.h"
 #include "lib/version.h"
 
@@ -91,13 +92,25 @@ static int backend_index(const json_t *backends, const struct dsrlb_addr *addr)
 	return -1;
 }
 
+/* One VIP with its state, as JSON (a listing renders the same text). */
+static json_t *vip_state(struct api *a, const struct cfg_vip *cv)
+{
+	struct strbuf b = {};
+	json_t *j;
+
+	render_vip_json(&b, a->e, cv);
+	j = b.oom ? NULL : json_loadb(b.s, b.len, 0, NULL);
+	sb_free(&b);
+	return j;
+}
+
 /* /vips */
 static enum MHD_Result vips(const struct call *k)
 {
 	const char *n;
 
 	if (is(k, "GET"))
-		return send_json(k->c, 200, engine_vips_json(k->a->e));
+		return snap_respond(k->a, k->c, SNAP_VIPS, false, "application/json");
 	if (!is(k, "POST"))
 		return send_error(k->c, 405, NULL, "%s %s: use GET or POST", k->method, k->url);
 	if (!json_is_object(k->body))
@@ -115,7 +128,7 @@ static enum MHD_Result vip(const struct call *k, const struct cfg_vip *cv, json_
 	enum MHD_Result r;
 
 	if (is(k, "GET"))
-		return send_json(k->c, 200, engine_vip_json(k->a->e, cv));
+		return send_json(k->c, 200, vip_state(k->a, cv));
 	if (is(k, "DELETE"))
 		return api_change(k->a, k->c, cv->name, NULL, 200,
 				  json_pack("{s:s++}", "done", "vip '", cv->name, "' deleted"));
@@ -146,7 +159,7 @@ static enum MHD_Result backends(const struct call *k, const struct cfg_vip *cv, 
 	struct dsrlb_addr x;
 
 	if (is(k, "GET")) {
-		json_t *v = engine_vip_json(k->a->e, cv), *b = json_incref(json_object_get(v, "backends"));
+		json_t *v = vip_state(k->a, cv), *b = json_incref(json_object_get(v, "backends"));
 
 		json_decref(v);
 		return send_json(k->c, 200, b);
@@ -180,7 +193,7 @@ static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, j
 	if (bi < 0)
 		return send_error(k->c, 404, "address", "vip '%s' has no backend %s", cv->name, baddr);
 	if (is(k, "GET")) {
-		json_t *v = engine_vip_json(k->a->e, cv);
+		json_t *v = vip_state(k->a, cv);
 		json_t *b = json_incref(json_array_get(json_object_get(v, "backends"), (size_t)bi));
 
 		json_decref(v);
@@ -214,7 +227,23 @@ static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, j
 				    " changed"));
 }
 
+static enum MHD_Result status_json(const struct call *k);
+
+static bool text(const struct call *k)
+{
+	const char *f = MHD_lookup_connection_value(k->c, MHD_GET_ARGUMENT_KIND, "format");
+
+	return f && !strcmp(f, "text");
+}
+
 static enum MHD_Result status(const struct call *k)
+{
+	if (text(k))
+		return snap_respond(k->a, k->c, SNAP_STATUS, false, "text/plain; charset=utf-8");
+	return status_json(k);
+}
+
+static enum MHD_Result status_json(const struct call *k)
 {
 	json_t *o = engine_summary_json(k->a->e);
 
@@ -243,16 +272,8 @@ enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, const char *u
 	const struct cfg_vip *cv;
 	int n = 0;
 
-	if (!strcmp(url, "/metrics") && is(&k, "GET")) {
-		char *text = api_metrics_text(a->e, a->loop);
-		enum MHD_Result r;
-
-		if (!text)
-			return send_error(c, 500, NULL, "out of memory");
-		r = send_text(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
-		free(text);
-		return r;
-	}
+	if (!strcmp(url, "/metrics") && is(&k, "GET"))
+		return snap_respond(a, c, SNAP_METRICS, false, "text/plain; version=0.0.4; charset=utf-8");
 	if (strncmp(url, API_PREFIX "/", strlen(API_PREFIX) + 1)) {
 		if (is(&k, "GET"))
 			return serve_file(a, c, url);
@@ -267,7 +288,8 @@ enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, const char *u
 	if (n == 1 && !strcmp(seg[0], "trace"))
 		return trace_start(&k);
 	if (n == 1 && !strcmp(seg[0], "stats") && is(&k, "GET"))
-		return send_json(c, 200, engine_stats_json(a->e));
+		return text(&k) ? snap_respond(a, c, SNAP_TABLE, false, "text/plain; charset=utf-8") :
+				  snap_respond(a, c, SNAP_VIPS, true, "application/json");
 	if (n == 1 && !strcmp(seg[0], "vips"))
 		return vips(&k);
 	if (n < 2 || n > 4 || strcmp(seg[0], "vips") || (n > 2 && strcmp(seg[2], "backends")))

@@ -181,95 +181,6 @@ static long long num(const json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-/* 1234567 -> "1.2M": rates and counters in a column */
-static const char *human(double v, char *out, size_t size)
-{
-	static const char *const unit[] = { "", "K", "M", "G", "T", "P" };
-	int u = 0;
-
-	while (v >= 10000 && u < 5) {
-		v /= 1000;
-		u++;
-	}
-	if (u == 0 && v == (long long)v)
-		snprintf(out, size, "%lld", (long long)v);
-	else
-		snprintf(out, size, "%.*f%s", v < 100 ? 1 : 0, v, unit[u]);
-	return out;
-}
-
-static void print_stats(const json_t *st)
-{
-	const json_t *v, *b;
-	size_t i, j;
-	char a[8][24];
-
-	printf("%-4s %-34s %-9s %-11s %6s %7s %9s %9s %8s %9s\n", "Prot", "VIP / -> Backend",
-	       "Sched", "State", "Weight", "Active", "Packets", "Bytes", "PPS", "bits/s");
-	json_array_foreach(json_object_get(st, "vips"), i, v) {
-		char spec[96];
-		const char *addr = str(v, "address");
-		long long port = num(v, "port");
-
-		snprintf(spec, sizeof(spec), strchr(addr, ':') ? "[%s]:%lld (%s)" : "%s:%lld (%s)",
-			 addr, port, str(v, "name"));
-		if (!port)
-			snprintf(spec, sizeof(spec), "%s:* (%s)", addr, str(v, "name"));
-		printf("%-4s %-34s %-9s %-11s %6s %7s %9s %9s %8s %9s\n", str(v, "protocol"), spec,
-		       str(v, "scheduler"), "", "", "",
-		       human((double)num(v, "packets"), a[0], sizeof(a[0])),
-		       human((double)num(v, "bytes"), a[1], sizeof(a[1])),
-		       human(json_real_value(json_object_get(v, "packets_per_second")), a[2], sizeof(a[2])),
-		       human(json_real_value(json_object_get(v, "bits_per_second")), a[3], sizeof(a[3])));
-		json_array_foreach(json_object_get(v, "backends"), j, b) {
-			char who[64];
-
-			snprintf(who, sizeof(who), "  -> %s", str(b, "address"));
-			printf("%-4s %-34s %-9s %-11s %6lld %7lld %9s %9s %8s %9s\n", "", who, "",
-			       str(b, "status"), num(b, "weight"), num(b, "active_flows"),
-			       human((double)num(b, "packets"), a[4], sizeof(a[4])),
-			       human((double)num(b, "bytes"), a[5], sizeof(a[5])),
-			       human(json_real_value(json_object_get(b, "packets_per_second")), a[6], sizeof(a[6])),
-			       human(json_real_value(json_object_get(b, "bits_per_second")), a[7], sizeof(a[7])));
-		}
-	}
-	const json_t *ft = json_object_get(st, "flow_table");
-
-	if (ft)
-		printf("flow table: %lld of %lld entries live; %lld new, %lld refused\n",
-		       num(ft, "entries"), num(ft, "size"), num(ft, "new"), num(ft, "refused"));
-}
-
-static void print_status(const json_t *st, const json_t *stats)
-{
-	const json_t *v, *b;
-	size_t i, j;
-
-	printf("dsrlb %s on %s (%s mode), up %llds; config %s\n", str(st, "version"),
-	       str(st, "interface"), str(st, "mode"), num(st, "uptime_seconds"), str(st, "config"));
-	printf("%lld VIPs, %lld backends\n", num(st, "vips"), num(st, "backends"));
-	json_array_foreach(json_object_get(stats, "vips"), i, v) {
-		int up = 0, n = 0;
-
-		json_array_foreach(json_object_get(v, "backends"), j, b) {
-			n++;
-			up += !strcmp(str(b, "status"), "active");
-		}
-		printf("  %-16s %s%s%s port %lld/%s  %s  %d of %d backends take new flows\n",
-		       str(v, "name"), strchr(str(v, "address"), ':') ? "[" : "", str(v, "address"),
-		       strchr(str(v, "address"), ':') ? "]" : "", num(v, "port"), str(v, "protocol"),
-		       str(v, "scheduler"), up, n);
-		json_array_foreach(json_object_get(v, "backends"), j, b) {
-			const char *why = json_string_value(
-				json_object_get(json_object_get(b, "health"), "last_failure"));
-
-			if (strcmp(str(b, "status"), "active"))
-				printf("    %s: %s%s%s\n", str(b, "address"), str(b, "status"),
-				       why && *why ? ", last check: " : "", why ? why : "");
-		}
-	}
-}
-
 static const char *const common_help =
 	"  -s, --socket PATH   the daemon's API socket (default $DSRLB_SOCKET, else " CFG_API_SOCKET_DEFAULT ")\n"
 	"  -j, --json          print the daemon's answer as JSON\n"
@@ -308,8 +219,9 @@ static int cmd_show(int argc, char **argv, bool stats)
 		"The daemon's version, interface, uptime and config file, and per VIP how many\n"
 		"backends take new flows (and why the others do not).\n";
 	struct opts o = { cfg_api_socket_default(), false };
-	int c, rc = 0;
-	json_t *st, *stat2 = NULL;
+	int c, rc = 0, status = 0, r;
+	char *ans = NULL;
+	json_t *st;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1)
@@ -319,21 +231,26 @@ static int cmd_show(int argc, char **argv, bool stats)
 		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
 		return 2;
 	}
-	st = call(&o, "GET", stats ? "/api/v1/stats" : "/api/v1/status", NULL, &rc);
-	if (!st)
-		return rc;
-	if (!stats && !o.json && !(stat2 = call(&o, "GET", "/api/v1/stats", NULL, &rc))) {
-		json_decref(st);
-		return rc;
+	/* the daemon renders text and JSON (one print path for both, like iproute2): sent on as it is */
+	(void)st;
+	r = client_call(o.sock, "GET", o.json ? (stats ? "/api/v1/stats" : "/api/v1/status") :
+				       (stats ? "/api/v1/stats?format=text" : "/api/v1/status?format=text"),
+			NULL, &status, &ans);
+	if (r) {
+		say_error(o.sock, r);
+		return 1;
 	}
-	if (o.json)
-		print_json(st);
-	else if (stats)
-		print_stats(st);
-	else
-		print_status(st, stat2);
-	json_decref(st);
-	json_decref(stat2);
+	if (status != 200) {
+		json_t *j = json_loads(ans, 0, NULL);
+
+		fprintf(stderr, "dsrlb: error: %s (HTTP %d)\n",
+			json_string_value(json_object_get(j, "error")) ?: "the daemon refused", status);
+		json_decref(j);
+		free(ans);
+		return 1;
+	}
+	fputs(ans, stdout);
+	free(ans);
 	return 0;
 }
 

@@ -14,104 +14,189 @@
 #include "config/parse.h"
 #include "lib/strbuf.h"
 
-/* Seconds from milliseconds: an integer when whole, else a decimal. */
-static json_t *seconds(uint32_t ms)
-{
-	return ms % 1000 ? json_real(ms / 1000.0) : json_integer(ms / 1000);
-}
-
 static const char *proto_name(uint8_t protos)
 {
 	return protos == VIP_PROTO_TCP ? "tcp" : protos == VIP_PROTO_UDP ? "udp" : "both";
 }
 
-/* The keys of k that differ from ref (all of them when ref is NULL). */
-static json_t *check_json(const struct cfg_check *k, const struct cfg_check *ref)
+/* ,"key": one separator and key; first says whether a comma goes before it. */
+static void key(struct strbuf *b, bool *first, const char *k)
 {
-	json_t *o = json_object();
+	if (!*first)
+		sb_put(b, ",", 1);
+	*first = false;
+	sb_put(b, "\"", 1);
+	sb_str(b, k);
+	sb_put(b, "\":", 2);
+}
 
-#define DIFF(f) (!ref || ref->f != k->f)
-#define DIFFS(f) (!ref || strcmp(ref->f, k->f))
-	if (DIFF(type))
-		json_object_set_new(o, "type", json_string(cfg_check_name(k->type)));
-	if (DIFF(port) && (k->port || ref))
-		json_object_set_new(o, "port", json_integer(k->port));
-	if (DIFF(real))
-		json_object_set_new(o, "target", json_string(k->real ? "real" : "vip"));
-	if (DIFFS(path))
-		json_object_set_new(o, "path", json_string(k->path));
-	if (DIFF(expect_status))
-		json_object_set_new(o, "expect_status", json_integer(k->expect_status));
-	if (DIFFS(payload))
-		json_object_set_new(o, "payload", json_string(k->payload));
-	if (DIFFS(expect))
-		json_object_set_new(o, "expect", json_string(k->expect));
-	if (DIFF(interval_ms))
-		json_object_set_new(o, "interval", seconds(k->interval_ms));
-	if (DIFF(timeout_ms))
-		json_object_set_new(o, "timeout", seconds(k->timeout_ms));
-	if (DIFF(rise))
-		json_object_set_new(o, "rise", json_integer(k->rise));
-	if (DIFF(fall))
-		json_object_set_new(o, "fall", json_integer(k->fall));
+/* Seconds from milliseconds: an integer when whole, else a decimal. */
+static void seconds(struct strbuf *b, uint32_t ms)
+{
+	sb_num(b, ms / 1000.0);
+}
+
+/* The keys of k that differ from ref (all of them when ref is NULL), as an object; false if none. */
+static bool check_render(struct strbuf *b, const char *name, bool *first, const struct cfg_check *k,
+			 const struct cfg_check *ref)
+{
+	size_t at = b->len;
+	bool f = true, was = *first;
+
+#define DIFF(x) (!ref || ref->x != k->x)
+#define DIFFS(x) (!ref || strcmp(ref->x, k->x))
+	key(b, first, name);
+	sb_put(b, "{", 1);
+	if (DIFF(type)) {
+		key(b, &f, "type");
+		sb_jstr(b, cfg_check_name(k->type));
+	}
+	if (DIFF(port) && (k->port || ref)) {
+		key(b, &f, "port");
+		sb_u64(b, k->port);
+	}
+	if (DIFF(real)) {
+		key(b, &f, "target");
+		sb_jstr(b, k->real ? "real" : "vip");
+	}
+	if (DIFFS(path)) {
+		key(b, &f, "path");
+		sb_jstr(b, k->path);
+	}
+	if (DIFF(expect_status)) {
+		key(b, &f, "expect_status");
+		sb_u64(b, (uint64_t)k->expect_status);
+	}
+	if (DIFFS(payload)) {
+		key(b, &f, "payload");
+		sb_jstr(b, k->payload);
+	}
+	if (DIFFS(expect)) {
+		key(b, &f, "expect");
+		sb_jstr(b, k->expect);
+	}
+	if (DIFF(interval_ms)) {
+		key(b, &f, "interval");
+		seconds(b, k->interval_ms);
+	}
+	if (DIFF(timeout_ms)) {
+		key(b, &f, "timeout");
+		seconds(b, k->timeout_ms);
+	}
+	if (DIFF(rise)) {
+		key(b, &f, "rise");
+		sb_u64(b, k->rise);
+	}
+	if (DIFF(fall)) {
+		key(b, &f, "fall");
+		sb_u64(b, k->fall);
+	}
 #undef DIFF
 #undef DIFFS
-	return o;
+	if (f && !b->oom) { /* nothing differs: no key at all */
+		b->len = at;
+		b->s[at] = 0;
+		*first = was;
+		return false;
+	}
+	sb_put(b, "}", 1);
+	return true;
+}
+
+void model_vip_render(struct strbuf *b, const struct cfg_vip *v, bool full,
+		      const struct render_hooks *h)
+{
+	static struct cfg_vip def;
+	static struct cfg_check defcheck;
+	char a[ADDR_STRLEN];
+	bool first = true;
+
+	if (!def.hold_down_ms) {
+		cfg_vip_init(&def);
+		cfg_check_init(&defcheck);
+	}
+	sb_put(b, "{", 1);
+	key(b, &first, "name");
+	sb_jstr(b, v->name);
+	key(b, &first, "address");
+	sb_jstr(b, addr_str(&v->spec.addr, a, sizeof(a)));
+	if (full || v->spec.port) {
+		key(b, &first, "port");
+		sb_u64(b, v->spec.port);
+	}
+	if (full || v->spec.protos != def.spec.protos) {
+		key(b, &first, "protocol");
+		sb_jstr(b, proto_name((uint8_t)v->spec.protos));
+	}
+	if (full || v->sched != def.sched) {
+		key(b, &first, "scheduler");
+		sb_jstr(b, cfg_sched_name(v->sched));
+	}
+	if (v->table_size) {
+		key(b, &first, "table_size");
+		sb_u64(b, v->table_size);
+	}
+	if (v->tcp_timeout) {
+		key(b, &first, "tcp_timeout");
+		sb_u64(b, v->tcp_timeout);
+	}
+	if (v->udp_timeout) {
+		key(b, &first, "udp_timeout");
+		sb_u64(b, v->udp_timeout);
+	}
+	check_render(b, "health_check", &first, &v->check, full ? NULL : &defcheck);
+	if (full || v->hold_down_ms != def.hold_down_ms) {
+		key(b, &first, "hold_down");
+		seconds(b, v->hold_down_ms);
+	}
+	if (full || v->all_down_drop) {
+		key(b, &first, "all_down");
+		sb_jstr(b, v->all_down_drop ? "drop" : "keep");
+	}
+	if (h && h->vip)
+		h->vip(b, v, h->ctx);
+	key(b, &first, "backends");
+	sb_put(b, "[", 1);
+	for (int j = 0; j < v->nb; j++) {
+		const struct cfg_backend *bk = &v->b[j];
+		bool bf = true, plain = !full && bk->weight == 1 && bk->state == BACKEND_UP &&
+				      (!bk->check || !memcmp(bk->check, &v->check, sizeof(v->check)));
+
+		if (j)
+			sb_put(b, ",", 1);
+		/* the file's shorthand for a backend with nothing but an address */
+		if (plain) {
+			sb_jstr(b, addr_str(&bk->addr, a, sizeof(a)));
+			continue;
+		}
+		sb_put(b, "{", 1);
+		key(b, &bf, "address");
+		sb_jstr(b, addr_str(&bk->addr, a, sizeof(a)));
+		if (full || bk->weight != 1) {
+			key(b, &bf, "weight");
+			sb_u64(b, bk->weight);
+		}
+		if (full || bk->state != BACKEND_UP) {
+			key(b, &bf, "state");
+			sb_jstr(b, cfg_state_name(bk->state));
+		}
+		check_render(b, "health_check", &bf, cfg_backend_check(v, bk), &v->check);
+		if (h && h->backend)
+			h->backend(b, v, j, h->ctx);
+		sb_put(b, "}", 1);
+	}
+	sb_put(b, "]}", 2);
 }
 
 json_t *model_vip_json(const struct cfg_vip *v, bool full)
 {
-	struct cfg_vip def;
-	struct cfg_check defcheck;
-	char a[ADDR_STRLEN];
-	json_t *o = json_object(), *bs = json_array(), *hc;
+	struct strbuf b = {};
+	json_t *j;
 
-	cfg_vip_init(&def);
-	cfg_check_init(&defcheck);
-	json_object_set_new(o, "name", json_string(v->name));
-	json_object_set_new(o, "address", json_string(addr_str(&v->spec.addr, a, sizeof(a))));
-	if (full || v->spec.port)
-		json_object_set_new(o, "port", json_integer(v->spec.port));
-	if (full || v->spec.protos != def.spec.protos)
-		json_object_set_new(o, "protocol", json_string(proto_name(v->spec.protos)));
-	if (full || v->sched != def.sched)
-		json_object_set_new(o, "scheduler", json_string(cfg_sched_name(v->sched)));
-	if (v->table_size)
-		json_object_set_new(o, "table_size", json_integer(v->table_size));
-	if (v->tcp_timeout)
-		json_object_set_new(o, "tcp_timeout", json_integer(v->tcp_timeout));
-	if (v->udp_timeout)
-		json_object_set_new(o, "udp_timeout", json_integer(v->udp_timeout));
-	hc = check_json(&v->check, full ? NULL : &defcheck);
-	if (json_object_size(hc))
-		json_object_set(o, "health_check", hc);
-	json_decref(hc);
-	if (full || v->hold_down_ms != def.hold_down_ms)
-		json_object_set_new(o, "hold_down", seconds(v->hold_down_ms));
-	if (full || v->all_down_drop)
-		json_object_set_new(o, "all_down", json_string(v->all_down_drop ? "drop" : "keep"));
-	for (int j = 0; j < v->nb; j++) {
-		const struct cfg_backend *b = &v->b[j];
-		json_t *bo = json_object();
-
-		json_object_set_new(bo, "address", json_string(addr_str(&b->addr, a, sizeof(a))));
-		if (full || b->weight != 1)
-			json_object_set_new(bo, "weight", json_integer(b->weight));
-		if (full || b->state != BACKEND_UP)
-			json_object_set_new(bo, "state", json_string(cfg_state_name(b->state)));
-		hc = check_json(cfg_backend_check(v, b), &v->check);
-		if (json_object_size(hc))
-			json_object_set(bo, "health_check", hc);
-		json_decref(hc);
-		/* the file's shorthand for a backend with nothing but an address */
-		if (!full && json_object_size(bo) == 1)
-			json_array_append(bs, json_object_get(bo, "address"));
-		else
-			json_array_append(bs, bo);
-		json_decref(bo);
-	}
-	json_object_set_new(o, "backends", bs);
-	return o;
+	model_vip_render(&b, v, full, NULL);
+	j = b.oom ? NULL : json_loadb(b.s, b.len, 0, NULL);
+	sb_free(&b);
+	return j;
 }
 
 json_t *model_globals_json(const struct cfg *c)

@@ -13,10 +13,23 @@
 
 #include "config/config.h"
 
+struct strbuf;
+
+/* More keys inside a rendered VIP and each of its backends (each hook writes ,"key":value...). */
+struct render_hooks {
+	void (*vip)(struct strbuf *b, const struct cfg_vip *v, void *ctx);
+	void (*backend)(struct strbuf *b, const struct cfg_vip *v, int j, void *ctx);
+	void *ctx;
+};
+
 /*
- * A VIP as the config file would say it. full: every key (the API);
- * otherwise only keys that differ from their defaults (the file).
+ * A VIP as the config file would say it, as JSON text: the one place its
+ * keys are written. full: every key (the API); otherwise only keys that
+ * differ from their defaults (the file). hooks may add keys (the API's state).
  */
+void model_vip_render(struct strbuf *b, const struct cfg_vip *v, bool full,
+		      const struct render_hooks *hooks);
+/* The same as a JSON value. */
 json_t *model_vip_json(const struct cfg_vip *v, bool full);
 
 /* The settings of c (not its VIPs), keys at their defaults left out. */

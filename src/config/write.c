@@ -118,7 +118,7 @@ static void block(struct strbuf *b, const json_t *j, int ind)
 
 	json_object_foreach((json_t *)j, k, v) {
 		sb_printf(b, "%*s%s:", ind, "", k);
-		if (ind == 0 && json_is_array(v) && json_array_size(v) &&
+		if (ind == 0 && !strcmp(k, "vips") && json_is_array(v) && json_array_size(v) &&
 		    json_is_object(json_array_get(v, 0))) {
 			sb_printf(b, "\n");
 			for (i = 0; i < json_array_size(v); i++) {

@@ -52,6 +52,7 @@ check "rr: any three consecutive connections meet all three backends ($turns)" t
 config wrr 3 1 0 | pg_reload "$CONF"
 check "the switch from rr to wrr is applied by a reload" test $? -eq 0
 out=$(fetch 400)
+echo "# wrr: where backend-03 answered: $(grep -n backend-03 <<<"$out" | cut -d: -f1 | tr "\n" " ")"
 c1=$(count backend-01 "$out") c2=$(count backend-02 "$out") c3=$(count backend-03 "$out")
 check "wrr 3:1 over 400 connections: $c1:$c2 (3:1 within 5%: 285-315 to backend-01), $c3 to weight 0" \
 	test "$c1" -ge 285 -a "$c1" -le 315 -a "$c3" -eq 0 -a $((c1 + c2)) -eq 400

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The config schema: what it accepts, and every error with its line. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "check.h"
@@ -173,6 +175,65 @@ int main(void)
 		free(e2);
 		free(errors);
 		errors = NULL;
+	}
+	/* vips_dir: each VIP in its own file, written back alone and read again the same */
+	{
+		char dir[] = "/tmp/dsrlb-cfg.XXXXXX", main_path[300], text[600], err[300];
+		struct cfg c2;
+		json_t *j1, *j2;
+
+		CHECK(mkdtemp(dir) != NULL, "a temporary directory");
+		snprintf(main_path, sizeof(main_path), "%s/dsrlb.yaml", dir);
+		snprintf(text, sizeof(text),
+			 "interface: eth0\nvips_dir: %s/vips.d\nvips:\n  - name: main1\n    address: 198.18.178.20\n    backends: [198.18.178.11]\n",
+			 dir);
+		n = cfg_load_string(main_path, text, &c, &errors);
+		CHECK(n == 0, "a config with vips_dir and one VIP of its own (%.200s)", errors ? errors : "");
+		free(errors);
+		errors = NULL;
+		if (!n) {
+			struct cfg_vip *v = NULL;
+			char path[400];
+			char *e3 = NULL;
+			json_t *body = json_loads("{\"name\": \"web\", \"address\": \"198.18.178.15\", \"port\": 80,"
+						  " \"backends\": [{\"address\": \"198.18.178.11\", \"weight\": 3},"
+						  " \"198.18.178.12\", {\"address\": \"198.18.178.13\", \"state\": \"drain\"}]}", 0, NULL);
+
+			CHECK(!model_vip_parse(&c, body, &v, &e3), "a VIP from JSON (%s)", e3 ? e3 : "");
+			json_decref(body);
+			free(e3);
+			cfg_vip_file(&c, "web", path, sizeof(path));
+			v->origin = cfg_origin(&c, path);
+			cfg_add_vip(&c, v);
+			CHECK(!cfg_write_origin(&c, main_path, NULL, err, sizeof(err)) &&
+				      !cfg_write_origin(&c, main_path, v->origin, err, sizeof(err)),
+			      "the main file and web's own file are written (%s)", err);
+			j1 = model_cfg_json(&c);
+			n = cfg_load(main_path, &c2, &errors);
+			CHECK(n == 0 && c2.nv == 2, "read again: the main file's VIP and web from vips.d/web.yaml (%.300s)",
+			      errors ? errors : "");
+			free(errors);
+			errors = NULL;
+			if (!n) {
+				j2 = model_cfg_json(&c2);
+				CHECK(json_equal(j1, j2) && c2.vips[1]->origin && strstr(c2.vips[1]->origin, "vips.d/web.yaml") &&
+					      !c2.vips[0]->origin,
+				      "the same model, each VIP knowing its file");
+				json_decref(j2);
+				cfg_free(&c2);
+			}
+			json_decref(j1);
+			v->origin = c.vips[1]->origin;
+			c.vips[1] = NULL;
+			c.nv = 1;
+			CHECK(!cfg_write_origin(&c, main_path, v->origin, err, sizeof(err)) && access(path, F_OK),
+			      "a VIP file whose VIP went is removed");
+			cfg_vip_free(v);
+			cfg_free(&c);
+		}
+		snprintf(text, sizeof(text), "rm -rf %s", dir);
+		if (system(text)) {
+		}
 	}
 	bad("api listen without a port", HEAD WEB "api: {listen: 127.0.0.1}\n", "is not ADDR:PORT");
 	bad("api socket relative", HEAD WEB "api: {socket: x.sock}\n", "must be an absolute path");
