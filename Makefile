@@ -31,8 +31,8 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 SRC_HDRS  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard common/*.h)
 BPF_HDRS  := $(wildcard bpf/lib/*.h common/*.h)
 TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \
-             $(BUILD)/tests/test_config \
-             $(BUILD)/tests/test_xdp
+             $(BUILD)/tests/test_config $(BUILD)/tests/test_plan $(BUILD)/tests/test_health \
+             $(BUILD)/tests/test_xdp $(BUILD)/tests/test_engine
 
 .DELETE_ON_ERROR:
 # keep BPF objects and skeletons between runs (they are intermediates of chains)
@@ -84,7 +84,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsrlb.a tests/lib/check.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
 
-$(BUILD)/tests/test_xdp: tests/fixtures/test_xdp.c $(BUILD)/libdsrlb.a tests/lib/check.h
+$(BUILD)/tests/test_%: tests/fixtures/test_%.c $(BUILD)/libdsrlb.a tests/lib/check.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)

@@ -27,7 +27,7 @@
 /* Errors listed in full before the rest are only counted (a file of 4,000 copies of one VIP). */
 #define CFG_ERRORS_MAX 50
 
-enum cfg_sched { SCHED_MAGLEV, SCHED_RR, SCHED_WRR, SCHED_SH, SCHED_LC };
+enum cfg_sched { CFG_SCHED_MAGLEV, CFG_SCHED_RR, CFG_SCHED_WRR, CFG_SCHED_SH, CFG_SCHED_LC };
 
 enum cfg_backend_state {
 	BACKEND_UP,    /* takes new flows, in proportion to its weight */

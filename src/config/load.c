@@ -87,7 +87,7 @@ void cfg_vip_init(struct cfg_vip *v)
 	cfg_check_init(&v->check);
 	v->hold_down_ms = 5000;
 	v->spec.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
-	v->sched = SCHED_MAGLEV;
+	v->sched = CFG_SCHED_MAGLEV;
 }
 
 struct cfg_vip *cfg_vip_new(void)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/model.h"
+#include "lib/fault.h"
 
 static int index_vip(struct model *m, struct cfg_vip *v)
 {
@@ -109,14 +110,14 @@ int model_prepare(struct model *m, const struct cfg_vip *v)
 	(void)v;
 	if (m->c.nv == m->c.capv) {
 		int cap = m->c.capv ? m->c.capv * 2 : 16;
-		void *p = realloc(m->c.vips, sizeof(*m->c.vips) * (size_t)cap);
+		void *p = frealloc(m->c.vips, sizeof(*m->c.vips) * (size_t)cap);
 
 		if (!p)
 			return -ENOMEM;
 		m->c.vips = p;
 		m->c.capv = cap;
 	}
-	if (hmap_reserve(&m->names, 1) || hmap_reserve(&m->routes, 2))
+	if (fault_hit(FAULT_ALLOC) || hmap_reserve(&m->names, 1) || hmap_reserve(&m->routes, 2))
 		return -ENOMEM;
 	return 0;
 }

@@ -26,8 +26,8 @@
  */
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 static const char *const *const sched_names =
-	NAMES([SCHED_MAGLEV] = "maglev", [SCHED_RR] = "rr", [SCHED_WRR] = "wrr",
-	      [SCHED_SH] = "sh", [SCHED_LC] = "lc");
+	NAMES([CFG_SCHED_MAGLEV] = "maglev", [CFG_SCHED_RR] = "rr", [CFG_SCHED_WRR] = "wrr",
+	      [CFG_SCHED_SH] = "sh", [CFG_SCHED_LC] = "lc");
 static const char *const *const state_names =
 	NAMES([BACKEND_UP] = "up", [BACKEND_DRAIN] = "drain", [BACKEND_OFF] = "off");
 static const char *const *const check_names =

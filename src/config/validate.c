@@ -84,11 +84,11 @@ void cfg_vip_validate(const struct cfg *c, const struct cfg_vip *v, struct cfg_e
 	if (v->spec.addr.family && (why = cfg_addr_unusable(&v->spec.addr)))
 		cfg_err(e, v->line, v->col, "vip '%s': its address %s is %s; a VIP is a unicast address",
 			v->name, addr_str(&v->spec.addr, a, sizeof(a)), why);
-	if ((v->sched == SCHED_RR || v->sched == SCHED_WRR || v->sched == SCHED_LC) && !c->flow_size)
+	if ((v->sched == CFG_SCHED_RR || v->sched == CFG_SCHED_WRR || v->sched == CFG_SCHED_LC) && !c->flow_size)
 		cfg_err(e, v->line, v->col,
 			"vip '%s': scheduler %s decides when a flow starts and needs the flow table (flow_table size > 0)",
 			v->name, cfg_sched_name(v->sched));
-	if (v->sched == SCHED_WRR) {
+	if (v->sched == CFG_SCHED_WRR) {
 		uint32_t g = 0, bound = v->table_size ? v->table_size :
 					c->table_size ? c->table_size : DSRLB_RING_SIZE_MAX;
 		uint64_t sum = 0;
@@ -102,7 +102,7 @@ void cfg_vip_validate(const struct cfg *c, const struct cfg_vip *v, struct cfg_e
 				"vip '%s': wrr weights reduce to a sequence of %llu, more than %u slots; use smaller weights",
 				v->name, (unsigned long long)sum, bound);
 	}
-	if ((v->sched == SCHED_MAGLEV || v->sched == SCHED_SH) && v->nb > (int)size)
+	if ((v->sched == CFG_SCHED_MAGLEV || v->sched == CFG_SCHED_SH) && v->nb > (int)size)
 		cfg_err(e, v->line, v->col, "vip '%s' has %d backends, more than its table_size %u",
 			v->name, v->nb, size);
 	for (int j = 0; j < v->nb; j++) {

@@ -106,8 +106,9 @@ uint64_t dp_ring_bytes(const struct dp *dp, uint32_t vip);
 uint64_t dp_ring_bytes_for(uint32_t sched, uint32_t size);
 /* A VIP's idle timeouts for flows that start from now on (seconds; 0 = the default). */
 int dp_vip_timeouts(struct dp *dp, uint32_t vip, uint32_t tcp, uint32_t udp);
-/* rr's count of flows started, back to 0 (a VIP id given to a new VIP). */
+/* rr's count of flows started, back to 0 (a VIP id given to a new VIP), or read. */
 int dp_vip_rr_reset(struct dp *dp, uint32_t vip);
+int dp_vip_rr(struct dp *dp, uint32_t vip, uint64_t *n);
 
 /* ---- maps.c -------------------------------------------------------------------------- */
 

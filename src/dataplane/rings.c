@@ -30,6 +30,11 @@ static struct ring *ring_new(uint32_t slots)
 
 	if (!r)
 		return NULL;
+	if (dp_write_fails()) { /* the kernel's memory for a new map, refused on cue */
+		free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
 	r->elems = DSRLB_RING_ELEMS(slots < DSRLB_RING_LINE_SLOTS ? DSRLB_RING_LINE_SLOTS : slots);
 	r->cap = r->elems;
 	r->fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_ring", sizeof(uint32_t),
@@ -164,8 +169,8 @@ int dp_ring_remove(struct dp *dp, uint32_t vip)
 			return 0;
 		r = dp->rings[vip];
 	}
-	/* nothing reaches it through the index any more; a stray packet drops */
-	dp->info[vip].size[0] = dp->info[vip].size[1] = 0;
+	/* nothing reaches it through the index any more: its vip_info goes back to zeroes */
+	memset(&dp->info[vip], 0, sizeof(dp->info[vip]));
 	r->removing = true;
 	return 0;
 }
@@ -271,6 +276,11 @@ int dp_vip_rr_reset(struct dp *dp, uint32_t vip)
 	uint64_t zero = 0;
 
 	return dp_write(bpf_map__fd(dp->skel->maps.vip_rr), &vip, &zero, BPF_ANY);
+}
+
+int dp_vip_rr(struct dp *dp, uint32_t vip, uint64_t *n)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.vip_rr), &vip, n) ? -errno : 0;
 }
 
 /*

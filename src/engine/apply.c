@@ -20,11 +20,12 @@ struct undo {
 	bool puts, bw1, bw2;
 	bool *flipped; /* per plan VIP */
 	bool *written;
+	struct dp_backend_write *w; /* room for the entries to write or put back, made first */
 };
 
 static void roll_back(struct dp *dp, struct plan *p, struct undo *u)
 {
-	struct dp_backend_write *w = malloc(sizeof(*w) * (size_t)(p->nbw ? p->nbw : 1));
+	struct dp_backend_write *w = u->w;
 	int n = 0;
 
 	for (int i = 0; i < p->nv; i++) {
@@ -50,7 +51,6 @@ static void roll_back(struct dp *dp, struct plan *p, struct undo *u)
 	}
 	if (n)
 		dp_backends_write(dp, w, n);
-	free(w);
 	if (u->puts)
 		dp_ids_del(dp, p->put_k, p->nput);
 }
@@ -89,19 +89,14 @@ static int tables(struct dp *dp, struct plan *p, bool phase2, struct undo *u)
 	return r;
 }
 
-static int backends(struct dp *dp, struct plan *p, bool phase2)
+static int backends(struct dp *dp, struct plan *p, bool phase2, struct dp_backend_write *w)
 {
-	struct dp_backend_write *w = malloc(sizeof(*w) * (size_t)(p->nbw ? p->nbw : 1));
-	int n = 0, r;
+	int n = 0;
 
-	if (!w)
-		return -ENOMEM;
 	for (int i = 0; i < p->nbw; i++)
 		if (p->bw_phase2[i] == phase2)
 			w[n++] = p->bw[i];
-	r = n ? dp_backends_write(dp, w, n) : 0;
-	free(w);
-	return r;
+	return n ? dp_backends_write(dp, w, n) : 0;
 }
 
 /* The whole index again: every VIP that stays or comes, none that goes. */
@@ -118,7 +113,7 @@ static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 
 static int index_rebuild(struct dp *dp, struct app *a, struct plan *p)
 {
-	bool *gone = calloc(DSRLB_MAX_VIPS, sizeof(*gone));
+	bool *gone = fcalloc(DSRLB_MAX_VIPS, sizeof(*gone));
 	int r = 0;
 
 	if (!gone)
@@ -141,15 +136,18 @@ static int index_rebuild(struct dp *dp, struct app *a, struct plan *p)
 
 int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t errlen)
 {
-	struct undo u = { .flipped = calloc((size_t)p->nv + 1, sizeof(bool)),
-			  .written = calloc((size_t)p->nv + 1, sizeof(bool)) };
+	struct undo u = { .flipped = fcalloc((size_t)p->nv + 1, sizeof(bool)),
+			  .written = fcalloc((size_t)p->nv + 1, sizeof(bool)),
+			  .w = fmalloc(sizeof(*u.w) * (size_t)(p->nbw + 1)) };
 	const char *step = "";
 	int r;
 
-	if (!u.flipped || !u.written) {
-		r = -ENOMEM;
-		step = "prepare";
-		goto fail;
+	if (!u.flipped || !u.written || !u.w) {
+		free(u.flipped);
+		free(u.written);
+		free(u.w);
+		snprintf(err, errlen, "out of memory applying the change; nothing was changed");
+		return -ENOMEM;
 	}
 	/* 0. Pinned ids first: a daemon killed midway finds every id a live table names. */
 	step = "write the pinned ids";
@@ -159,7 +157,7 @@ int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t e
 	u.puts = true;
 	/* 1. Backend entries, before any table names them. */
 	step = "write backend entries";
-	r = backends(dp, p, false);
+	r = backends(dp, p, false, u.w);
 	if (r)
 		goto fail;
 	u.bw1 = true;
@@ -174,7 +172,7 @@ int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t e
 		r = dp_barrier(dp);
 		if (!r) {
 			step = "write backend entries";
-			r = backends(dp, p, true);
+			r = backends(dp, p, true, u.w);
 			u.bw2 = !r;
 		}
 		if (!r) {
@@ -201,12 +199,14 @@ int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t e
 	}
 	free(u.flipped);
 	free(u.written);
+	free(u.w);
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot %s: %s; nothing was changed", step, strerror(-r));
 	roll_back(dp, p, &u);
 	free(u.flipped);
 	free(u.written);
+	free(u.w);
 	return r;
 }
 

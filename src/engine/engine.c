@@ -848,7 +848,7 @@ void engine_print_stats(struct engine *e, const char *when)
 			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
 						addr_str(&vp->m[j].addr, a, sizeof(a)),
 						(unsigned long long)bc.packets);
-			if (vp->csched == SCHED_LC && off < sizeof(line))
+			if (vp->csched == CFG_SCHED_LC && off < sizeof(line))
 				off += (size_t)snprintf(line + off, sizeof(line) - off, " (%lld active)",
 							(long long)active);
 		}

@@ -86,7 +86,7 @@ static void lc_rewrite(struct engine *e)
 	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
 		const struct app_vip *x = e->app.vip[v];
 
-		for (int j = 0; x && x->csched == SCHED_LC && j < x->nm; j++)
+		for (int j = 0; x && x->csched == CFG_SCHED_LC && j < x->nm; j++)
 			if (x->m[j].id != ID_NONE && dp_conns_set(e->dp, x->m[j].id, e->counted[x->m[j].id]))
 				log_warnx("lc: cannot write the active count of a backend of vip '%s'; it stays as it was",
 					  x->name);

@@ -281,7 +281,7 @@ static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
 }
 
 /* Pass 2: backends still without an id take over ids this change retires. */
-static int plan_recycle(struct plan *p)
+static int plan_recycle(struct plan *p, const struct app *a)
 {
 	for (int i = 0; i < p->nv; i++) {
 		struct app_vip *next = p->v[i].next;
@@ -293,11 +293,11 @@ static int plan_recycle(struct plan *p)
 			if (m->state == BACKEND_OFF || m->id != ID_NONE)
 				continue;
 			if (!p->nretire) {
-				char a[ADDR_STRLEN];
+				char s[ADDR_STRLEN];
 
 				snprintf(p->err, sizeof(p->err),
-					 "no free backend id for backend %s of vip '%s' (at most %d in all)",
-					 addr_str(&m->addr, a, sizeof(a)), next->name, DSRLB_MAX_BACKENDS);
+					 "no free backend id for backend %s of vip '%s' (at most %u in all)",
+					 addr_str(&m->addr, s, sizeof(s)), next->name, a->bids.cap);
 				return -ENOSPC;
 			}
 			if (!p->v[i].was &&
@@ -428,7 +428,7 @@ int plan_make(struct plan *p, struct app *a, const struct plan_env *env,
 			r = plan_ids(p, a, env, req[i].want, old);
 	}
 	if (!r)
-		r = plan_recycle(p);
+		r = plan_recycle(p, a);
 	for (int i = 0; i < p->nv && !r; i++)
 		if (p->v[i].next)
 			r = plan_tables(p, env, &p->v[i]);
@@ -458,9 +458,10 @@ int plan_make(struct plan *p, struct app *a, const struct plan_env *env,
 
 void plan_abort(struct plan *p, struct app *a)
 {
-	for (int i = 0; i < p->ntv; i++)
+	/* last taken, first given back: the pool is as it was, and the next plan takes the same ids */
+	for (int i = p->ntv; i-- > 0;)
 		idpool_release(&a->vids, p->taken_v[i]);
-	for (int i = 0; i < p->ntb; i++)
+	for (int i = p->ntb; i-- > 0;)
 		idpool_release(&a->bids, p->taken_b[i]);
 	p->ntv = p->ntb = 0;
 }

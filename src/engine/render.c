@@ -119,7 +119,7 @@ static void hook_backend(struct strbuf *b, const struct cfg_vip *v, int j, void 
 	kv(b, "table_weight");
 	sb_u64(b, m ? m->weight : 0);
 	kv(b, "active_flows");
-	sb_i64(b, !has ? 0 : v->sched == SCHED_LC ? e->conns[m->id] : e->active[m->id]);
+	sb_i64(b, !has ? 0 : v->sched == CFG_SCHED_LC ? e->conns[m->id] : e->active[m->id]);
 	counters(b, has ? figures_backend(e, m->id) : &nofig);
 }
 
@@ -263,7 +263,7 @@ void render_table_vip(struct strbuf *b, const struct engine *e, const struct cfg
 		pad(b, num, 6, true);
 		sb_put(b, " ", 1);
 		snprintf(num, sizeof(num), "%lld",
-			 (long long)(!has ? 0 : v->sched == SCHED_LC ? e->conns[m->id] : e->active[m->id]));
+			 (long long)(!has ? 0 : v->sched == CFG_SCHED_LC ? e->conns[m->id] : e->active[m->id]));
 		pad(b, num, 7, true);
 		cols(b, has ? figures_backend(e, m->id) : &nofig);
 	}
@@ -442,7 +442,7 @@ void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct c
 			sb_u64(b, m ? m->weight : 0);
 			break;
 		case 6:
-			sb_i64(b, !has ? 0 : v->sched == SCHED_LC ? e->conns[m->id] : e->active[m->id]);
+			sb_i64(b, !has ? 0 : v->sched == CFG_SCHED_LC ? e->conns[m->id] : e->active[m->id]);
 			break;
 		case 9:
 			sb_put(b, m && m->weight && v->b[j].state == BACKEND_UP ? "1" : "0", 1);

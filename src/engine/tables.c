@@ -9,9 +9,9 @@
 
 uint32_t tables_sched(enum cfg_sched s)
 {
-	return s == SCHED_SH			  ? DSRLB_SCHED_SH :
-	       (s == SCHED_RR || s == SCHED_WRR) ? DSRLB_SCHED_RR :
-	       s == SCHED_LC			  ? DSRLB_SCHED_LC :
+	return s == CFG_SCHED_SH			  ? DSRLB_SCHED_SH :
+	       (s == CFG_SCHED_RR || s == CFG_SCHED_WRR) ? DSRLB_SCHED_RR :
+	       s == CFG_SCHED_LC			  ? DSRLB_SCHED_LC :
 						    DSRLB_SCHED_MAGLEV;
 }
 
@@ -47,7 +47,7 @@ static int64_t build_sequence(const struct app_vip *v, uint32_t **slots)
 			b[n++] = &v->m[j];
 	qsort(b, (size_t)n, sizeof(b[0]), by_addr);
 	for (int i = 0; i < n; i++) {
-		w[i] = v->csched == SCHED_WRR ? b[i]->weight : 1;
+		w[i] = v->csched == CFG_SCHED_WRR ? b[i]->weight : 1;
 		g = maglev_gcd(g, w[i]);
 	}
 	for (int i = 0; i < n; i++)

@@ -66,7 +66,7 @@ int main(void)
 			    HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: lc\n"
 				 "    tcp_timeout: 900\n    udp_timeout: 5\n    backends: [198.18.178.11]\n",
 			    &c, &errors);
-	CHECK(n == 0 && c.vips[0]->sched == SCHED_LC && c.vips[0]->tcp_timeout == 900 &&
+	CHECK(n == 0 && c.vips[0]->sched == CFG_SCHED_LC && c.vips[0]->tcp_timeout == 900 &&
 		      c.vips[0]->udp_timeout == 5 && c.tcp_timeout == 300,
 	      "a VIP with scheduler lc and its own timeouts (tcp 900, udp 5; the default stays 300)");
 	if (!n)
