@@ -15,6 +15,7 @@ SUITES=(
 	"addr|build/tests/test_addr"
 	"vipindex|build/tests/test_vipindex"
 	"config|build/tests/test_config"
+	"structure|python3 tests/unit/structure.py"
 	"plan|build/tests/test_plan"
 	"health at scale|build/tests/test_health"
 	"xdp fixtures|unshare --net build/tests/test_xdp"

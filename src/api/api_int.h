@@ -44,7 +44,7 @@ struct api {
 	char socket[108];
 	char token[256];
 	char web_dir[256];
-	time_t started;
+	uint64_t started; /* clock_ms() */
 	struct snaps *snaps;
 };
 

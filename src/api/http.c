@@ -372,7 +372,7 @@ int api_open(struct api **out, struct loop *loop, const struct cfg *c, struct en
 	}
 	a->e = e;
 	a->loop = loop;
-	a->started = time(NULL);
+	a->started = clock_ms();
 	loop_timer_init(&a->mhd, on_mhd_timer, a, "api timeouts");
 	trace_init(a);
 	if (snap_open(a)) {

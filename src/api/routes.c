@@ -11,6 +11,7 @@
 #include "config/json.h"
 #include "engine/render.h"
 #include "engine/status.h"
+#include "lib/clock.h"
 #include "lib/version.h"
 
 /*
@@ -249,7 +250,7 @@ static enum MHD_Result status_json(const struct call *k)
 
 	json_object_set_new(o, "version", json_string(DSRLB_VERSION));
 	json_object_set_new(o, "config", json_string(k->a->path));
-	json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)(time(NULL) - k->a->started)));
+	json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)((clock_ms() - k->a->started) / 1000)));
 	{
 		struct loop_stats ls;
 

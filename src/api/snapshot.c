@@ -245,7 +245,7 @@ static void head_tail(struct api *a, enum snap_kind k, bool wrap, struct strbuf 
 		render_table_tail(t, e);
 		break;
 	case SNAP_STATUS:
-		render_status_head(h, e, DSRLB_VERSION, (long)(time(NULL) - a->started), a->path);
+		render_status_head(h, e, DSRLB_VERSION, (long)((clock_ms() - a->started) / 1000), a->path);
 		break;
 	case SNAP_METRICS: {
 		struct loop_stats ls;

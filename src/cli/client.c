@@ -19,11 +19,12 @@
 #include <unistd.h>
 
 #include "cli/client.h"
+#include "cli/client_int.h"
 #include "config/config.h"
 #include "lib/num.h"
 
 /* Connect and send one request (HTTP/1.0: the answer ends at EOF). The socket, or -errno. */
-static int client_send(const char *sock, const char *method, const char *path, const char *body)
+int client_send(const char *sock, const char *method, const char *path, const char *body)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 15 };
@@ -98,7 +99,7 @@ int client_call(const char *sock, const char *method, const char *path, const ch
 /* ---- the commands -------------------------------------------------------------------- */
 
 /* s for a URL's path or query: anything but letters, digits and -._~: as %XX. */
-static const char *url_part(const char *s, char *out, size_t size)
+const char *client_url_part(const char *s, char *out, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = 0;
@@ -119,12 +120,7 @@ static const char *url_part(const char *s, char *out, size_t size)
 	return out;
 }
 
-struct opts {
-	const char *sock;
-	bool json;
-};
-
-static void say_error(const char *sock, int r)
+void client_unreachable(const char *sock, int r)
 {
 	fprintf(stderr, "dsrlb: error: cannot reach the daemon at %s: %s (is 'dsrlb run' going? another socket: -s PATH)\n",
 		sock, strerror(-r));
@@ -140,7 +136,7 @@ static json_t *call(const struct opts *o, const char *method, const char *path, 
 
 	free(b);
 	if (r) {
-		say_error(o->sock, r);
+		client_unreachable(o->sock, r);
 		*rc = 1;
 		return NULL;
 	}
@@ -163,30 +159,18 @@ static json_t *call(const struct opts *o, const char *method, const char *path, 
 	return j;
 }
 
-static void print_json(const json_t *j)
+void client_print_json(const json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	putchar('\n');
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "-";
-}
-
-static long long num(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-static const char *const common_help =
+const char *const client_common_help =
 	"  -s, --socket PATH   the daemon's API socket (default $DSRLB_SOCKET, else " CFG_API_SOCKET_DEFAULT ")\n"
 	"  -j, --json          print the daemon's answer as JSON\n"
 	"  -h, --help          this text\n";
 
-static int common_opt(int c, struct opts *o, const char *help)
+int client_opt(int c, struct opts *o, const char *help)
 {
 	switch (c) {
 	case 's':
@@ -196,17 +180,13 @@ static int common_opt(int c, struct opts *o, const char *help)
 		o->json = true;
 		return 0;
 	case 'h':
-		printf("%s%s", help, common_help);
+		printf("%s%s", help, client_common_help);
 		return 3;
 	default:
-		fprintf(stderr, "%s%s", help, common_help);
+		fprintf(stderr, "%s%s", help, client_common_help);
 		return 2;
 	}
 }
-
-#define COMMON_LONG                                                     \
-	{ "socket", required_argument, NULL, 's' },                     \
-	{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }
 
 static int cmd_show(int argc, char **argv, bool stats)
 {
@@ -225,10 +205,10 @@ static int cmd_show(int argc, char **argv, bool stats)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1)
-		if ((rc = common_opt(c, &o, help)))
+		if ((rc = client_opt(c, &o, help)))
 			return rc == 3 ? 0 : rc;
 	if (optind < argc) {
-		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
+		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, client_common_help);
 		return 2;
 	}
 	/* the daemon renders text and JSON (one print path for both, like iproute2): sent on as it is */
@@ -237,7 +217,7 @@ static int cmd_show(int argc, char **argv, bool stats)
 				       (stats ? "/api/v1/stats?format=text" : "/api/v1/status?format=text"),
 			NULL, &status, &ans);
 	if (r) {
-		say_error(o.sock, r);
+		client_unreachable(o.sock, r);
 		return 1;
 	}
 	if (status != 200) {
@@ -298,9 +278,9 @@ static void print_done(const struct opts *o, json_t *ans)
 	if (!ans)
 		return;
 	if (o->json)
-		print_json(ans);
+		client_print_json(ans);
 	else
-		printf("%s\n", str(ans, "done"));
+		printf("%s\n", json_str_or_dash(ans, "done"));
 	json_decref(ans);
 }
 
@@ -362,13 +342,13 @@ static int cmd_vip(int argc, char **argv)
 		} else if (c == 'k') {
 			if ((rc = key_opt(body, lo[li].name, optarg)))
 				goto out;
-		} else if ((rc = common_opt(c, &o, help))) {
+		} else if ((rc = client_opt(c, &o, help))) {
 			goto out;
 		}
 	}
 	if (argc - optind != 2 || (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
 				   strcmp(argv[optind], "del"))) {
-		fprintf(stderr, "dsrlb: error: say add, set or del, and the VIP's name\n%s%s", help, common_help);
+		fprintf(stderr, "dsrlb: error: say add, set or del, and the VIP's name\n%s%s", help, client_common_help);
 		rc = 2;
 		goto out;
 	}
@@ -380,9 +360,9 @@ static int cmd_vip(int argc, char **argv)
 		json_object_set_new(body, "name", json_string(name));
 		ans = call(&o, "POST", "/api/v1/vips", body, &rc);
 	} else {
-		snprintf(path, sizeof(path), "/api/v1/vips/%s", url_part(name, n1, sizeof(n1)));
+		snprintf(path, sizeof(path), "/api/v1/vips/%s", client_url_part(name, n1, sizeof(n1)));
 		if (!strcmp(verb, "set") && !json_object_size(body)) {
-			fprintf(stderr, "dsrlb: error: vip set needs something to change\n%s%s", help, common_help);
+			fprintf(stderr, "dsrlb: error: vip set needs something to change\n%s%s", help, client_common_help);
 			rc = 2;
 			goto out;
 		}
@@ -423,7 +403,7 @@ int client_backend(int argc, char **argv)
 		if (c == 'k') {
 			if ((rc = key_opt(body, lo[li].name, optarg)))
 				goto out;
-		} else if ((rc = common_opt(c, &o, help))) {
+		} else if ((rc = client_opt(c, &o, help))) {
 			goto out;
 		}
 	}
@@ -431,7 +411,7 @@ int client_backend(int argc, char **argv)
 	    (strcmp(argv[optind], "add") && strcmp(argv[optind], "set") &&
 	     strcmp(argv[optind], "del") && strcmp(argv[optind], "drain"))) {
 		fprintf(stderr, "dsrlb: error: say add, set, drain or del, the VIP's name and the backend's address\n%s%s",
-			help, common_help);
+			help, client_common_help);
 		rc = 2;
 		goto out;
 	}
@@ -440,15 +420,15 @@ int client_backend(int argc, char **argv)
 	addr = argv[optind + 2];
 	if (!strcmp(verb, "add")) {
 		json_object_set_new(body, "address", json_string(addr));
-		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", url_part(vip, n1, sizeof(n1)));
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", client_url_part(vip, n1, sizeof(n1)));
 		ans = call(&o, "POST", path, body, &rc);
 	} else {
-		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", url_part(vip, n1, sizeof(n1)),
-			 url_part(addr, n2, sizeof(n2)));
+		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", client_url_part(vip, n1, sizeof(n1)),
+			 client_url_part(addr, n2, sizeof(n2)));
 		if (!strcmp(verb, "drain"))
 			json_object_set_new(body, "state", json_string("drain"));
 		if (!strcmp(verb, "set") && !json_object_size(body)) {
-			fprintf(stderr, "dsrlb: error: backend set needs --weight or --state\n%s%s", help, common_help);
+			fprintf(stderr, "dsrlb: error: backend set needs --weight or --state\n%s%s", help, client_common_help);
 			rc = 2;
 			goto out;
 		}
@@ -461,153 +441,10 @@ out:
 	return rc == 3 ? 0 : rc;
 }
 
-/* ---- dsrlb trace ------------------------------------------------------------------------ */
-
-static volatile sig_atomic_t trace_stop;
-
-static void on_trace_signal(int sig)
-{
-	(void)sig;
-	trace_stop = 1;
-}
-
-static void print_record(const json_t *r)
-{
-	double t = json_number_value(json_object_get(r, "time"));
-	time_t sec = (time_t)t;
-	const char *ev = str(r, "event"), *vip = json_string_value(json_object_get(r, "vip"));
-	struct tm tm;
-	char hms[16];
-
-	localtime_r(&sec, &tm);
-	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	printf("%s.%06ld  %-8s %-16s %-3s %s -> %s  ", hms, (long)((t - (double)sec) * 1e6), ev,
-	       vip ? vip : "-", str(r, "protocol"), str(r, "client"), str(r, "to"));
-	if (!strcmp(ev, "drop"))
-		printf("dropped: %s\n", str(r, "reason"));
-	else
-		printf("backend %s%s\n", str(r, "backend"),
-		       !strcmp(ev, "replaced") ? " (its entry was stale)" :
-		       !strcmp(ev, "unkept")   ? " (not remembered)" : "");
-}
-
-static int cmd_trace(int argc, char **argv)
-{
-	static const struct option lo[] = { COMMON_LONG, { "vip", required_argument, NULL, 'v' },
-					    { "count", required_argument, NULL, 'n' },
-					    { "seconds", required_argument, NULL, 't' }, { 0 } };
-	const char *help =
-		"Usage: dsrlb trace [--vip NAME] [-n COUNT] [-t SECONDS] [-s PATH] [-j]\n"
-		"Watch decisions live: the backend each new flow got, and each frame dropped\n"
-		"with its reason (packets that follow their flow are not shown). Records are\n"
-		"written only while someone traces. Ctrl-C stops.\n"
-		"  --vip NAME          only this VIP's flows and drops\n"
-		"  -n, --count COUNT   stop after COUNT records\n"
-		"  -t, --seconds S     stop after S seconds\n";
-	struct opts o = { cfg_api_socket_default(), false };
-	struct sigaction sa = { .sa_handler = on_trace_signal };
-	const char *vip = NULL;
-	long count = -1, seconds = -1, got = 0;
-	char path[256], line[4096], *end;
-	size_t len = 0;
-	int c, rc = 0, fd, status = 0;
-	FILE *in;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:jhn:t:", lo, NULL)) != -1) {
-		if (c == 'v') {
-			vip = optarg;
-		} else if (c == 'n' || c == 't') {
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || v <= 0) {
-				fprintf(stderr, "dsrlb: error: --%s wants a whole number above 0, not '%s'\n",
-					c == 'n' ? "count" : "seconds", optarg);
-				return 2;
-			}
-			*(c == 'n' ? &count : &seconds) = v;
-		} else if ((rc = common_opt(c, &o, help))) {
-			return rc == 3 ? 0 : rc;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "dsrlb: error: unexpected '%s'\n%s%s", argv[optind], help, common_help);
-		return 2;
-	}
-	snprintf(path, sizeof(path), "/api/v1/trace%s%s", vip ? "?vip=" : "",
-		 vip ? url_part(vip, line, sizeof(line)) : "");
-	fd = client_send(o.sock, "GET", path, NULL);
-	if (fd < 0) {
-		say_error(o.sock, fd);
-		return 1;
-	}
-	in = fdopen(fd, "r");
-	if (!in) {
-		close(fd);
-		return 1;
-	}
-	/* the status line and headers; an error's JSON follows them */
-	if (!fgets(line, sizeof(line), in) || sscanf(line, "HTTP/%*s %d", &status) != 1) {
-		fprintf(stderr, "dsrlb: error: the daemon at %s did not answer\n", o.sock);
-		fclose(in);
-		return 1;
-	}
-	while (fgets(line, sizeof(line), in) && strcmp(line, "\r\n"))
-		;
-	if (status != 200) {
-		json_t *j;
-
-		len = fread(line, 1, sizeof(line) - 1, in);
-		line[len] = 0;
-		j = json_loads(line, 0, NULL);
-		fprintf(stderr, "dsrlb: error: %s (HTTP %d)\n",
-			json_string_value(json_object_get(j, "error")) ?: "the daemon refused", status);
-		json_decref(j);
-		fclose(in);
-		return 1;
-	}
-	/* no SA_RESTART: a signal ends the read below, and the loop */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	if (seconds > 0)
-		alarm((unsigned)seconds);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	while (!trace_stop && (count < 0 || got < count) && fgets(line, sizeof(line), in)) {
-		json_t *r;
-
-		if (line[0] == '\n')
-			continue; /* the daemon's keep-alive */
-		r = json_loads(line, 0, NULL);
-		if (!r)
-			continue;
-		if (!strcmp(str(r, "event"), "start")) {
-			fprintf(stderr, "tracing %s on %s; %s\n", vip ? vip : "every VIP",
-				str(r, "interface"), count > 0 || seconds > 0 ? "stops by itself or on Ctrl-C" : "Ctrl-C stops");
-		} else if (!strcmp(str(r, "event"), "lost")) {
-			fprintf(stderr, "dsrlb: %lld records lost (the kernel's ring was full), %lld not sent (this terminal reads too slowly)\n",
-				num(r, "ring_full"), num(r, "client_slow"));
-		} else {
-			got++;
-			if (o.json)
-				json_dumpf(r, stdout, JSON_COMPACT | JSON_REAL_PRECISION(16)), putchar('\n');
-			else
-				print_record(r);
-		}
-		json_decref(r);
-	}
-	if (!trace_stop && (count < 0 || got < count)) {
-		fprintf(stderr, "dsrlb: error: the daemon ended the trace (did it stop?)\n");
-		rc = 1;
-	}
-	fclose(in);
-	return rc;
-}
-
 int client_main(int argc, char **argv)
 {
 	if (!strcmp(argv[0], "trace"))
-		return cmd_trace(argc, argv);
+		return client_trace(argc, argv);
 	if (!strcmp(argv[0], "status"))
 		return cmd_show(argc, argv, false);
 	if (!strcmp(argv[0], "stats"))

@@ -134,6 +134,8 @@ struct cfg_vip *cfg_vip_copy(const struct cfg_vip *v);
 void cfg_vip_free(struct cfg_vip *v);
 /* Append v (owned from now on) to c. 0 or -ENOMEM. */
 int cfg_add_vip(struct cfg *c, struct cfg_vip *v);
+/* Is a the address of one of the VIPs of ctx (a const struct cfg *)? For ifaddr_sources. */
+bool cfg_is_vip_addr(void *ctx, const struct dsrlb_addr *a);
 /* The origin string for path, kept once in c. NULL on allocation failure. */
 const char *cfg_origin(struct cfg *c, const char *path);
 

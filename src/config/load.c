@@ -150,6 +150,16 @@ int cfg_add_vip(struct cfg *c, struct cfg_vip *v)
 	return 0;
 }
 
+bool cfg_is_vip_addr(void *ctx, const struct dsrlb_addr *a)
+{
+	const struct cfg *c = ctx;
+
+	for (int v = 0; v < c->nv; v++)
+		if (!addr_cmp(&c->vips[v]->spec.addr, a))
+			return true;
+	return false;
+}
+
 const char *cfg_origin(struct cfg *c, const char *path)
 {
 	void *p;

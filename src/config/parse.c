@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "config/parse.h"
+#include "config/walk.h"
 #include "engine/maglev.h"
 #include "lib/num.h"
 
@@ -57,220 +58,6 @@ const char *cfg_sched_name(enum cfg_sched s)
 	return name_of(sched_names, s);
 }
 
-/* ---- walking the YAML tree ---------------------------------------------- */
-
-struct walk {
-	yaml_document_t *doc;
-	struct cfg_errs *e;
-	struct cfg *c;
-	const char *origin; /* of the VIPs read */
-};
-
-#define LINE(n) ((int)(n)->start_mark.line + 1)
-#define COL(n) ((int)(n)->start_mark.column + 1)
-
-static yaml_node_t *node(struct walk *w, int i)
-{
-	return yaml_document_get_node(w->doc, i);
-}
-
-static const char *scalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* A scalar, whole: one with a NUL inside would be cut at it. */
-static bool want_scalar(struct walk *w, yaml_node_t *n, const char *what, const char **out)
-{
-	*out = scalar(n);
-	if (!*out) {
-		cfg_err(w->e, LINE(n), COL(n), "%s must be a single value", what);
-		return false;
-	}
-	if (strlen(*out) != n->data.scalar.length) {
-		cfg_err(w->e, LINE(n), COL(n), "%s contains a NUL byte", what);
-		return false;
-	}
-	return true;
-}
-
-/* A number is a plain scalar: "5" in quotes (or JSON's "5") is a string. */
-static bool want_plain(struct walk *w, yaml_node_t *n, const char *what, const char **s)
-{
-	if (!want_scalar(w, n, what, s))
-		return false;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		cfg_err(w->e, LINE(n), COL(n), "%s must be a number, not the string \"%s\"", what, *s);
-		return false;
-	}
-	return true;
-}
-
-static bool want_num(struct walk *w, yaml_node_t *n, const char *what, uint64_t min, uint64_t max,
-		     bool hex_ok, uint64_t *out)
-{
-	const char *s;
-	char why[128];
-
-	if (!want_plain(w, n, what, &s))
-		return false;
-	if (num_uint(s, min, max, hex_ok, out, why, sizeof(why))) {
-		cfg_err(w->e, LINE(n), COL(n), "%s '%s' %s", what, s, why);
-		return false;
-	}
-	return true;
-}
-
-#define want_uint(w, n, what, min, max, out) want_num(w, n, what, min, max, false, out)
-
-/* Seconds, decimals allowed ("0.5"), into milliseconds within [min_ms, max_ms]. */
-static bool want_seconds(struct walk *w, yaml_node_t *n, const char *what, uint32_t min_ms,
-			 uint32_t max_ms, uint32_t *out)
-{
-	const char *s;
-	char why[128];
-
-	if (!want_plain(w, n, what, &s))
-		return false;
-	if (num_seconds(s, min_ms, max_ms, out, why, sizeof(why))) {
-		cfg_err(w->e, LINE(n), COL(n), "%s '%s' %s", what, s, why);
-		return false;
-	}
-	return true;
-}
-
-/*
- * One of the words in names (NULL-terminated; case does not matter): its
- * index in *out. Otherwise an error that lists them: "unknown WHAT 'x' (a, b or c)".
- */
-static bool want_enum(struct walk *w, yaml_node_t *n, const char *what,
-		      const char *const *names, unsigned *out)
-{
-	char list[160] = "";
-	const char *s;
-	unsigned i;
-
-	if (!want_scalar(w, n, what, &s))
-		return false;
-	for (i = 0; names[i]; i++) {
-		if (!strcasecmp(s, names[i])) {
-			*out = i;
-			return true;
-		}
-	}
-	for (unsigned j = 0; j < i; j++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 !j ? "" : j + 1 < i ? ", " : " or ", names[j]);
-	cfg_err(w->e, LINE(n), COL(n), "unknown %s '%.40s' (%s)", what, s, list);
-	return false;
-}
-
-static void want_text(struct walk *w, yaml_node_t *n, const char *what, char *out, size_t size)
-{
-	const char *s;
-
-	if (!want_scalar(w, n, what, &s))
-		return;
-	if (strlen(s) >= size)
-		cfg_err(w->e, LINE(n), COL(n), "%s is longer than %zu characters", what, size - 1);
-	else
-		strcpy(out, s);
-}
-
-/*
- * A key seen twice in one mapping: the second would win silently. Each walker
- * passes the index of the key in its list; seen holds a bit per key.
- */
-static bool first_time(struct walk *w, yaml_node_t *k, uint64_t *seen, unsigned bit,
-		       const char *where)
-{
-	if (*seen & (1ull << bit)) {
-		cfg_err(w->e, LINE(k), COL(k), "key '%s' is given twice in %s (the first would be lost)",
-			scalar(k), where);
-		return false;
-	}
-	*seen |= 1ull << bit;
-	return true;
-}
-
-/* Which of the known keys (a NULL-terminated list) k is, or -1 (and an error). */
-static int key_index(struct walk *w, yaml_node_t *k, const char *const *known, const char *where,
-		     uint64_t *seen)
-{
-	const char *key = scalar(k);
-	char list[400] = "";
-	int i;
-
-	if (!key) {
-		cfg_err(w->e, LINE(k), COL(k), "keys must be plain words");
-		return -1;
-	}
-	for (i = 0; known[i]; i++)
-		if (!strcmp(key, known[i]))
-			return first_time(w, k, seen, (unsigned)i, where) ? i : -1;
-	for (int j = 0; known[j]; j++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", j ? ", " : "",
-			 known[j]);
-	cfg_err(w->e, LINE(k), COL(k), "unknown key '%.40s' in %s (known: %s)", key, where, list);
-	return -1;
-}
-
-/* A name shown in logs and used as a file name: printable, no spaces, no '/', not a number. */
-static bool want_name(struct walk *w, yaml_node_t *n, char *out)
-{
-	const unsigned char *s;
-	const char *str;
-
-	if (!want_scalar(w, n, "name", &str))
-		return false;
-	s = (const unsigned char *)str;
-	if (!*s || strlen(str) >= CFG_NAME_MAX || str[0] == '.' || strpbrk(str, " \t/")) {
-		cfg_err(w->e, LINE(n), COL(n),
-			"vip name '%.70s' must be 1-%d characters without spaces or '/', not starting with '.'",
-			str, CFG_NAME_MAX - 1);
-		return false;
-	}
-	for (; *s; s++) {
-		/* C0 and DEL, C1 (U+0080-009F), and bidi controls: they split or disguise log lines */
-		bool bidi = s[0] == 0xe2 && ((s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||
-							      (s[2] >= 0xaa && s[2] <= 0xae))) ||
-					     (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9));
-
-		if (*s < 0x20 || *s == 0x7f || (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) || bidi) {
-			cfg_err(w->e, LINE(n), COL(n),
-				"vip name has a control character (byte %u at %zu); names are printable text",
-				*s, (size_t)((const char *)s - str));
-			return false;
-		}
-	}
-	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		uint64_t u;
-		char *end;
-
-		if (!num_uint(str, 0, UINT64_MAX, true, &u, NULL, 0) ||
-		    (strtod(str, &end), !*end) || !strcasecmp(str, "true") ||
-		    !strcasecmp(str, "false") || !strcasecmp(str, "null") || !strcmp(str, "~")) {
-			cfg_err(w->e, LINE(n), COL(n),
-				"vip name %s is read as a number or a word of YAML's; quote it: name: \"%s\"",
-				str, str);
-			return false;
-		}
-	}
-	strcpy(out, str);
-	return true;
-}
-
-static bool want_map(struct walk *w, yaml_node_t *n, const char *what)
-{
-	if (n->type == YAML_MAPPING_NODE)
-		return true;
-	cfg_err(w->e, LINE(n), COL(n), "%s", what);
-	return false;
-}
-
-#define FOR_PAIRS(n, p) \
-	for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
-
 /* health_check: a mapping over c (which holds the defaults, or the VIP's). */
 static void parse_check(struct walk *w, yaml_node_t *n, struct cfg_check *c)
 {
@@ -283,7 +70,7 @@ static void parse_check(struct walk *w, yaml_node_t *n, struct cfg_check *c)
 	if (!want_map(w, n, "health_check is a mapping (type, port, target, path, expect_status, payload, expect, interval, timeout, rise, fall)"))
 		return;
 	FOR_PAIRS(n, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 
 		switch (key_index(w, k, keys, "health_check", &seen)) {
 		case 0:
@@ -354,7 +141,7 @@ static void parse_backend(struct walk *w, yaml_node_t *n, const struct cfg_vip *
 	if (!want_map(w, n, "a backend is an address or a mapping with 'address'"))
 		return;
 	FOR_PAIRS(n, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 
 		switch (key_index(w, k, keys, "a backend", &seen)) {
 		case 0:
@@ -421,7 +208,7 @@ static void parse_backends(struct walk *w, yaml_node_t *backends, yaml_node_t *v
 		return;
 	}
 	for (int i = 0; i < nb; i++) {
-		yaml_node_t *bn = node(w, backends->data.sequence.items.start[i]);
+		yaml_node_t *bn = walk_node(w, backends->data.sequence.items.start[i]);
 		struct cfg_backend *b = &v->b[v->nb], *first;
 
 		parse_backend(w, bn, v, b);
@@ -461,7 +248,7 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 	if (!want_map(w, n, "a vip is a mapping (name, address, backends, ...)"))
 		return;
 	FOR_PAIRS(n, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 
 		switch (key_index(w, k, keys, "a vip", &seen)) {
 		case 0:
@@ -535,7 +322,7 @@ static void parse_flow_table(struct walk *w, yaml_node_t *n, struct cfg *c)
 	if (!want_map(w, n, "flow_table is a mapping (size, tcp_timeout, udp_timeout, new_flows_per_second)"))
 		return;
 	FOR_PAIRS(n, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 
 		switch (key_index(w, k, keys, "flow_table", &seen)) {
 		case 0:
@@ -576,7 +363,7 @@ static void parse_api(struct walk *w, yaml_node_t *n, struct cfg *c)
 	if (!want_map(w, n, "api is a mapping (socket, group, listen, token_file, web_dir)"))
 		return;
 	FOR_PAIRS(n, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 		int i = key_index(w, k, keys, "api", &seen);
 
 		if (i >= 0)
@@ -616,22 +403,11 @@ static void parse_vips(struct walk *w, yaml_node_t *vips)
 			cfg_err(w->e, LINE(vips), COL(vips), "out of memory");
 			return;
 		}
-		parse_vip(w, node(w, vips->data.sequence.items.start[i]), v);
+		parse_vip(w, walk_node(w, vips->data.sequence.items.start[i]), v);
 	}
 }
 
-static void want_path(struct walk *w, yaml_node_t *val, const char *what, char *out, size_t size)
-{
-	const char *s;
-
-	if (!want_scalar(w, val, what, &s))
-		return;
-	if (s[0] != '/' || strlen(s) >= size)
-		cfg_err(w->e, LINE(val), COL(val), "%s '%.80s' must be an absolute path", what, s);
-	else
-		strcpy(out, s);
-}
-
+/* The top-level keys, one case each (long by choice: the schema reads as a list). */
 static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "interface", "mode", "table_size", "hash_seed",
@@ -649,7 +425,7 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 		return;
 	}
 	FOR_PAIRS(root, p) {
-		yaml_node_t *k = node(w, p->key), *val = node(w, p->value);
+		yaml_node_t *k = walk_node(w, p->key), *val = walk_node(w, p->value);
 
 		switch (key_index(w, k, keys, "the config", &seen)) {
 		case 0:
@@ -665,7 +441,7 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 				c->mode = e ? DP_MODE_SKB : DP_MODE_AUTO;
 			break;
 		case 2:
-			if (scalar(val) && !strcmp(scalar(val), "auto")) {
+			if (walk_scalar(val) && !strcmp(walk_scalar(val), "auto")) {
 				c->table_size = 0;
 			} else if (want_uint(w, val, "table_size", 2, DSRLB_RING_SIZE_MAX, &u)) {
 				if (!maglev_is_prime((uint32_t)u))
@@ -724,10 +500,10 @@ static void parse_vip_file(struct walk *w, yaml_node_t *root)
 
 	if (root && root->type == YAML_MAPPING_NODE) {
 		FOR_PAIRS(root, p) {
-			const char *k = scalar(node(w, p->key));
+			const char *k = walk_scalar(walk_node(w, p->key));
 
 			if (k && !strcmp(k, "vips"))
-				vips = node(w, p->value);
+				vips = walk_node(w, p->value);
 		}
 	}
 	if (vips && root->data.mapping.pairs.top - root->data.mapping.pairs.start == 1 &&
@@ -750,45 +526,6 @@ static void parse_vip_file(struct walk *w, yaml_node_t *root)
 	parse_vip(w, root, v);
 }
 
-/*
- * Flow collections nested deeper than this are refused before libyaml reads
- * them: its scanner slows down with every level (200 KB of brackets took it
- * 53 s), and a reload must not stall the daemon.
- */
-#define NEST_MAX 32
-
-static int nesting(const char *t, size_t len, int *line)
-{
-	int depth = 0, max = 0;
-	char q = 0;
-
-	*line = 1;
-	for (size_t i = 0; i < len; i++) {
-		char ch = t[i];
-
-		if (ch == '\n')
-			++*line;
-		if (q) {
-			if (ch == '\\' && q == '"')
-				i++;
-			else if (ch == q)
-				q = 0;
-			continue;
-		}
-		if (ch == '"' || ch == '\'')
-			q = ch;
-		else if (ch == '#' && (!i || t[i - 1] == ' ' || t[i - 1] == '\n'))
-			while (i + 1 < len && t[i + 1] != '\n')
-				i++;
-		else if (ch == '[' || ch == '{') {
-			if (++depth > max && (max = depth) > NEST_MAX)
-				return max;
-		} else if ((ch == ']' || ch == '}') && depth)
-			depth--;
-	}
-	return max;
-}
-
 int cfg_parse_text(struct cfg *c, const char *name, const char *text, size_t len, bool vip_file,
 		   struct cfg_errs *e)
 {
@@ -797,7 +534,7 @@ int cfg_parse_text(struct cfg *c, const char *name, const char *text, size_t len
 	struct walk w = { .doc = &doc, .e = e, .c = c };
 	int line, before = e->n;
 
-	if (nesting(text, len, &line) > NEST_MAX) {
+	if (walk_nesting(text, len, &line) > NEST_MAX) {
 		cfg_err(e, line, 1, "nested deeper than %d levels; nothing was read", NEST_MAX);
 		return e->n - before;
 	}

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dataplane/dp_int.h"
+#include "lib/clock.h"
 
 int dp_backends_write(struct dp *dp, const struct dp_backend_write *w, int n)
 {
@@ -159,11 +160,8 @@ int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out)
 
 uint32_t dp_now(void)
 {
-	struct timespec ts;
-
-	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE; dsrlb_now() shifts by 30 */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint32_t)((((uint64_t)ts.tv_sec * 1000000000ull) + (uint64_t)ts.tv_nsec) >> 30);
+	/* the data plane's clock: dsrlb_now() shifts bpf_ktime_get_coarse_ns() by 30 */
+	return (uint32_t)(clock_coarse_ns() >> 30);
 }
 
 struct dp_flow_walk {

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The engine (see engine.h): start, adoption, changes, re-plans, stop. */
 #include <errno.h>
-#include <linux/magic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 
 #include "engine/apply.h"
 #include "engine/engine_int.h"
@@ -17,107 +13,11 @@
 #include "lib/log.h"
 #include "net/ifaddr.h"
 
-/* VIPs named in the log at start, one line each; the rest are counted. */
-#define START_LINES 16
-
-static int ensure_bpffs(void)
-{
-	struct statfs st;
-
-	if (statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mkdir(BPFFS, 0700) && errno != EEXIST)
-		return -errno;
-	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
-		return -errno;
-	log_info("mounted a bpffs on " BPFFS " (it was not one, as under ip netns exec)");
-	return 0;
-}
-
-/*
- * pin_dir must be on a bpffs. The default is under /sys/fs/bpf, which we
- * mount if needed (ip netns exec hides it); another path must be one already.
- */
-static int pin_dir_ready(const char *dir, char *err, size_t errlen)
-{
-	struct statfs st;
-
-	if (!strncmp(dir, BPFFS "/", strlen(BPFFS "/"))) {
-		int r = ensure_bpffs();
-
-		if (r) {
-			snprintf(err, errlen, "no bpffs at " BPFFS " and mounting one failed: %s",
-				 strerror(-r));
-			return r;
-		}
-	}
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create pin_dir %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
-		snprintf(err, errlen, "pin_dir %s is not on a bpffs; mount one: mount -t bpf bpf %s",
-			 dir, dir);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
-static uint64_t netns_inode(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) ? 0 : (uint64_t)st.st_ino;
-}
-
-static bool is_vip_addr(void *ctx, const struct dsrlb_addr *a)
-{
-	const struct cfg *c = ctx;
-
-	for (int v = 0; v < c->nv; v++)
-		if (!addr_cmp(&c->vips[v]->spec.addr, a))
-			return true;
-	return false;
-}
-
 /* Ours on the interface to probe and ask from: not a VIP, not link-local. */
 static void find_sources(struct engine *e)
 {
-	ifaddr_sources(e->m.c.iface, is_vip_addr, &e->m.c, &e->src4, &e->src6);
+	ifaddr_sources(e->m.c.iface, cfg_is_vip_addr, &e->m.c, &e->src4, &e->src6);
 	resolver_sources(e->res, &e->src4, &e->src6);
-}
-
-/* Is the VIP an address of the interface? If not, no router will send it to us. */
-static void warn_not_local(const struct engine *e)
-{
-	struct if_addr *a;
-	int n = ifaddr_list(e->m.c.iface, &a), said = 0, more = 0;
-	char s[ADDR_STRLEN];
-
-	if (n < 0)
-		return; /* cannot tell: do not warn */
-	for (int v = 0; v < e->m.c.nv; v++) {
-		const struct dsrlb_addr *x = &e->m.c.vips[v]->spec.addr;
-		bool dup = false;
-
-		if (ifaddr_has(a, n, x))
-			continue;
-		for (int w = 0; w < v && !dup; w++)
-			dup = !addr_cmp(&e->m.c.vips[w]->spec.addr, x);
-		if (dup)
-			continue;
-		if (said++ >= START_LINES) {
-			more++;
-			continue;
-		}
-		addr_str(x, s, sizeof(s));
-		log_warnx("VIP %s is not an address of %s, so nothing on the LAN will resolve it to this balancer; add it: ip addr add %s/%d dev %s%s",
-			  s, e->m.c.iface, s, x->family == DSRLB_AF_INET ? 32 : 128, e->m.c.iface,
-			  x->family == DSRLB_AF_INET6 ? " nodad" : "");
-	}
-	if (more)
-		log_warnx("... and %d more VIP addresses that are not on %s", more, e->m.c.iface);
-	free(a);
 }
 
 /* ---- re-plans: a backend's health or MAC changed ---------------------------------------- */
@@ -144,61 +44,6 @@ static void on_neigh(void *ctx, const uint32_t *vips, int n)
 }
 
 /* ---- after a plan was applied: say what changed, follow its backends -------------------- */
-
-static void log_vip_changes(const struct plan_vip *pv)
-{
-	const struct app_vip *o = pv->old, *n = pv->next;
-	char a[ADDR_STRLEN];
-
-	if (o && !n) {
-		log_info("vip '%s' (%s) removed", o->name, vip_spec_str(&o->spec, a, sizeof(a)));
-		return;
-	}
-	if (!o) {
-		log_info("vip '%s' (%s) added with %d backends", n->name,
-			 vip_spec_str(&n->spec, a, sizeof(a)), n->nm);
-	}
-	for (int j = 0; o && j < n->nm; j++) {
-		const struct app_member *nb = &n->m[j];
-		const struct app_member *ob = pv->om[j] >= 0 ? &o->m[pv->om[j]] : NULL;
-		bool adopted = o->adopted;
-
-		addr_str(&nb->addr, a, sizeof(a));
-		if (!ob && !adopted)
-			log_info("vip '%s': backend %s added (%s, weight %u)", n->name, a,
-				 cfg_state_name(nb->state), nb->cfg_weight);
-		else if (ob && !adopted && (ob->state != nb->state || ob->cfg_weight != nb->cfg_weight))
-			log_info("vip '%s': backend %s %s weight %u -> %s weight %u", n->name, a,
-				 cfg_state_name(ob->state), ob->cfg_weight, cfg_state_name(nb->state),
-				 nb->cfg_weight);
-		if (ob && (ob->out == OUT_HEALTH || ob->out == OUT_NEIGH) != (nb->out == OUT_HEALTH || nb->out == OUT_NEIGH) &&
-		    !(adopted && !nb->out))
-			log_warnx("vip '%s': backend %s %s", n->name, a,
-				  nb->out ? "taken out of new-flow scheduling (established flows stay)" :
-					    "takes new flows again");
-	}
-	for (int j = 0; o && !o->adopted && j < o->nm; j++) {
-		if (!app_member_find(n, &o->m[j].addr))
-			log_info("vip '%s': backend %s removed", n->name,
-				 addr_str(&o->m[j].addr, a, sizeof(a)));
-	}
-	bool wanted = false, takes = false, resolving = false;
-
-	for (int j = 0; j < n->nm; j++) {
-		wanted |= n->m[j].cfg_weight > 0;
-		takes |= n->m[j].weight > 0;
-		resolving |= n->m[j].out == OUT_RESOLVING && n->m[j].cfg_weight;
-	}
-	if (n->kept[0] && (!o || strcmp(o->kept, n->kept)))
-		log_errx("vip '%s': EVERY backend is down; keeping %s, the last to fail, in the table (all_down: keep)",
-			 n->name, n->kept);
-	else if (wanted && !takes && !resolving && (!o || o->size))
-		log_errx("vip '%s': EVERY backend is down; its new flows are dropped (%s)", n->name,
-			 n->all_down_drop ? "all_down: drop" : "no backend has a MAC");
-	else if (!wanted && (!o || o->size))
-		log_warnx("vip '%s' has no backend that takes new flows: its new flows are dropped (all drained, off or weight 0)",
-			  n->name);
-}
 
 static int health_targets(struct engine *e, const struct plan_vip *pv, char *err, size_t errlen)
 {
@@ -233,7 +78,7 @@ static void after_apply(struct engine *e, struct plan *p)
 	for (int i = 0; i < p->nv; i++) {
 		struct plan_vip *pv = &p->v[i];
 
-		log_vip_changes(pv);
+		engine_log_changes(pv);
 		/* the addresses it uses, for re-plans when one changes (new ones counted first) */
 		for (int j = 0; pv->next && j < pv->next->nm; j++)
 			resolver_use(e->res, &pv->next->m[j].addr, pv->id, +1);
@@ -344,121 +189,6 @@ static void on_replan(void *ctx)
 	free(req);
 }
 
-/* ---- adoption ----------------------------------------------------------------------------- */
-
-struct adopt {
-	struct engine *e;
-	struct hmap seen; /* backend id -> 1: an id under two keys is nobody's */
-	uint32_t *dup;
-	int ndup;
-	int nv, nb;
-};
-
-static void adopt_vip(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
-{
-	struct adopt *ad = ctx;
-	struct engine *e = ad->e;
-	struct app_vip *v;
-	struct spec_key sk;
-
-	if (k->kind != DSRLB_CTL_VIP || id >= DSRLB_MAX_VIPS || e->app.vip[id])
-		return;
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return;
-	v->id = id;
-	v->adopted = true;
-	v->spec.addr.family = k->family;
-	memcpy(v->spec.addr.bytes, k->addr, sizeof(k->addr));
-	v->spec.port = k->port;
-	v->spec.protos = k->protos;
-	snprintf(v->name, sizeof(v->name), "(adopted %u)", id);
-	dp_ring_read(e->dp, id, &v->sched, &v->size, NULL);
-	spec_key(&v->spec, &sk);
-	if (hmap_put(&e->app.by_spec, &sk, sizeof(sk), v)) {
-		free(v);
-		return;
-	}
-	e->app.vip[id] = v;
-	e->app.nvips++;
-	e->app.table_bytes += dp_ring_bytes(e->dp, id);
-	idpool_claim(&e->app.vids, id);
-	ad->nv++;
-}
-
-static void adopt_backend(const struct dsrlb_ctl_key *k, uint32_t id, void *ctx)
-{
-	struct adopt *ad = ctx;
-	struct engine *e = ad->e;
-	struct dsrlb_backend be;
-	struct app_member *m;
-	struct app_vip *v;
-	void *p;
-
-	if (k->kind != DSRLB_CTL_BACKEND || k->vip_id >= DSRLB_MAX_VIPS || id >= DSRLB_MAX_BACKENDS)
-		return;
-	v = e->app.vip[k->vip_id];
-	if (!v)
-		return;
-	if (hmap_get(&ad->seen, &id, sizeof(id))) {
-		/* the same id under two keys (a daemon killed mid-change): nobody's */
-		p = realloc(ad->dup, sizeof(*ad->dup) * (size_t)(ad->ndup + 1));
-		if (p) {
-			ad->dup = p;
-			ad->dup[ad->ndup++] = id;
-		}
-		return;
-	}
-	hmap_put(&ad->seen, &id, sizeof(id), (void *)1);
-	p = realloc(v->m, (size_t)(v->nm + 1) * sizeof(*v->m));
-	if (!p)
-		return;
-	v->m = p;
-	m = &v->m[v->nm++];
-	memset(m, 0, sizeof(*m));
-	m->addr.family = k->family;
-	memcpy(m->addr.bytes, k->addr, sizeof(k->addr));
-	m->id = id;
-	m->state = BACKEND_UP;
-	dp_backend_read(e->dp, id, &be);
-	m->valid = be.flags & DSRLB_BACKEND_F_VALID;
-	memcpy(m->mac, be.mac, 6);
-	idpool_claim(&e->app.bids, id);
-	ad->nb++;
-}
-
-static void adopt(struct engine *e)
-{
-	struct adopt ad = { .e = e };
-
-	dp_ids_foreach(e->dp, adopt_vip, &ad);
-	dp_ids_foreach(e->dp, adopt_backend, &ad);
-	for (int d = 0; d < ad.ndup; d++)
-		for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
-			for (int j = 0; e->app.vip[v] && j < e->app.vip[v]->nm; j++)
-				if (e->app.vip[v]->m[j].id == ad.dup[d]) {
-					struct app_vip *x = e->app.vip[v];
-
-					x->m[j] = x->m[--x->nm];
-					ad.nb--;
-					j--;
-				}
-	/* rings of ids the pinned ids do not name: left by a change cut short */
-	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
-		if (!e->app.vip[v] && !dp_ring_read(e->dp, v, NULL, NULL, NULL))
-			dp_ring_remove(e->dp, v);
-	free(ad.dup);
-	hmap_free(&ad.seen);
-	/* their addresses, so that re-plans find them */
-	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++)
-		for (int j = 0; e->app.vip[v] && j < e->app.vip[v]->nm; j++) {
-			resolver_want(e->res, &e->app.vip[v]->m[j].addr);
-			resolver_use(e->res, &e->app.vip[v]->m[j].addr, v, +1);
-		}
-	log_info("adopted the data plane pinned at %s (%d VIPs, %d backends); it kept balancing meanwhile",
-		 e->pindir, ad.nv, ad.nb);
-}
-
 /* ---- start and stop ------------------------------------------------------------------------ */
 
 static void free_app(struct engine *e)
@@ -477,10 +207,6 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 		size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	struct dp_opts o = { .hash_seed = c->hash_seed, .flow_size = c->flow_size,
-			     .tcp_timeout = c->tcp_timeout, .udp_timeout = c->udp_timeout,
-			     .new_flows_per_sec = c->new_flows_per_sec };
-	struct dsrlb_meta pm;
 	bool up = true;
 	int r;
 
@@ -492,7 +218,6 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 	}
 	e->l = l;
 	e->daemon = daemon;
-	e->started = time(NULL);
 	loop_timer_init(&e->replan, on_replan, e, "re-plan");
 	loop_timer_init(&e->pending, on_pending, e, "retire");
 	r = iface_info(e->m.c.iface, &e->ifindex, e->ifmac, &up);
@@ -503,7 +228,7 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 	}
 	if (!up)
 		log_warnx("%s is down; bring it up with: ip link set %s up", e->m.c.iface, e->m.c.iface);
-	warn_not_local(e);
+	engine_warn_not_local(e);
 	e->dirty = calloc(DSRLB_MAX_VIPS, sizeof(*e->dirty));
 	e->dirtyq = calloc(DSRLB_MAX_VIPS, sizeof(*e->dirtyq));
 	if (!e->dirty || !e->dirtyq || idpool_init(&e->app.vids, DSRLB_MAX_VIPS) ||
@@ -512,42 +237,9 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	r = pin_dir_ready(e->m.c.pin_dir, err, errlen);
+	r = engine_open_dp(e, daemon, err, errlen);
 	if (r)
 		goto fail;
-	snprintf(e->pindir, sizeof(e->pindir), "%s/%s", e->m.c.pin_dir, e->m.c.iface);
-	if (!daemon && !dp_pinned_meta(e->pindir, &pm)) {
-		snprintf(err, errlen,
-			 "a dsrlb daemon's data plane is pinned at %s (it may still be balancing); remove it first with: dsrlb stop --detach -i %s",
-			 e->pindir, e->m.c.iface);
-		r = -EEXIST;
-		goto fail;
-	}
-	memcpy(o.ifmac, e->ifmac, 6);
-	o.pin_dir = e->pindir;
-	o.ifindex = e->ifindex;
-	o.netns = netns_inode();
-	r = dp_open(&e->dp, &o);
-	if (r == -EMEDIUMTYPE && !dp_pinned_meta(e->pindir, &pm)) {
-		snprintf(err, errlen,
-			 "the data plane pinned at %s was built for hash_seed %u and flow_table size %u (ABI %u); this config has %u and %u (ABI %u). Nothing was changed. To start over: dsrlb stop --detach -i %s",
-			 e->pindir, pm.hash_seed, pm.flow_size, pm.abi, e->m.c.hash_seed,
-			 e->m.c.flow_size, DSRLB_ABI_VERSION, e->m.c.iface);
-		goto fail;
-	}
-	if (r == -EXDEV && !dp_pinned_meta(e->pindir, &pm)) {
-		snprintf(err, errlen,
-			 "the data plane pinned at %s belongs to another interface or network namespace (interface index %u, namespace %llu; here %d, %llu): two daemons must not share a pin_dir. Nothing was changed; give this one its own pin_dir",
-			 e->pindir, pm.ifindex, (unsigned long long)pm.netns, e->ifindex,
-			 (unsigned long long)o.netns);
-		goto fail;
-	}
-	if (r) {
-		snprintf(err, errlen,
-			 "cannot load the XDP program: %s (run as root; -vv shows the verifier log%s)",
-			 strerror(-r), daemon ? "; maps pinned by another version are refused, not reset: dsrlb stop --detach removes them" : "");
-		goto fail;
-	}
 	e->pinned = true;
 	r = resolver_open(&e->res, l, e->m.c.iface, e->ifindex, e->ifmac, e->m.c.resolve_timeout_ms,
 			  on_neigh, e);
@@ -567,7 +259,7 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 	}
 	find_sources(e);
 	if (dp_adopted(e->dp))
-		adopt(e);
+		engine_adopt(e);
 	/* every backend's MAC, asked for now; engine_attach plans once they are known */
 	for (int v = 0; v < e->m.c.nv; v++)
 		for (int j = 0; j < e->m.c.vips[v]->nb; j++)
@@ -630,36 +322,6 @@ static int all_reqs(const struct engine *e, const struct model *m, struct plan_r
 	return n;
 }
 
-static void log_started(const struct engine *e)
-{
-	char m[18], a[ADDR_STRLEN], line[2048];
-	int said = 0;
-
-	log_info("attached to %s (%s mode, MAC %s)", e->m.c.iface,
-		 e->used == DP_MODE_SKB ? "skb" : "native", mac_str(e->ifmac, m, sizeof(m)));
-	for (int v = 0; v < DSRLB_MAX_VIPS && said < START_LINES; v++) {
-		const struct app_vip *vp = e->app.vip[v];
-		size_t off;
-
-		if (!vp)
-			continue;
-		said++;
-		off = (size_t)snprintf(line, sizeof(line), "VIP %s (%s, %s) ->",
-				       vip_spec_str(&vp->spec, a, sizeof(a)),
-				       vp->spec.protos == VIP_PROTO_TCP ? "tcp" :
-				       vp->spec.protos == VIP_PROTO_UDP ? "udp" : "tcp+udp",
-				       vp->spec.port ? "one port" : "every port");
-		for (int j = 0; j < vp->nm && off < sizeof(line); j++)
-			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s (%s)",
-						j ? "," : "", addr_str(&vp->m[j].addr, a, sizeof(a)),
-						vp->m[j].valid ? mac_str(vp->m[j].mac, m, sizeof(m)) :
-						vp->m[j].state == BACKEND_OFF ? "off" : "resolving");
-		log_info("%s", line);
-	}
-	if (e->app.nvips > said)
-		log_info("... and %d more VIPs", e->app.nvips - said);
-}
-
 int engine_attach(struct engine *e, bool all_resolved, char *err, size_t errlen)
 {
 	struct plan_req *req;
@@ -704,7 +366,7 @@ int engine_attach(struct engine *e, bool all_resolved, char *err, size_t errlen)
 	if (e->m.c.mode == DP_MODE_AUTO && e->used == DP_MODE_SKB)
 		log_warnx("%s has no native XDP support; running in skb (generic) mode, which is slower",
 			  e->m.c.iface);
-	log_started(e);
+	engine_log_started(e);
 	return 0;
 }
 
@@ -817,92 +479,6 @@ const char *engine_iface(const struct engine *e)
 const char *engine_mode(const struct engine *e)
 {
 	return e->used == DP_MODE_SKB ? "skb" : "native";
-}
-
-void engine_print_stats(struct engine *e, const char *when)
-{
-	static const char *const rnames[] = DSRLB_REASON_NAMES;
-	uint64_t rs[DSRLB_R__MAX];
-	char a[ADDR_STRLEN], line[4096];
-	int said = 0;
-
-	for (int v = 0; v < DSRLB_MAX_VIPS && said < START_LINES; v++) {
-		struct app_vip *vp = e->app.vip[v];
-		struct dsrlb_counter c;
-		size_t off;
-
-		if (!vp || dp_counters_read(e->dp, DP_VIP_STATS, (uint32_t)v, 1, &c))
-			continue;
-		said++;
-		off = (size_t)snprintf(line, sizeof(line), "%s VIP %s: %llu packets, %llu bytes;",
-				       when, vip_spec_str(&vp->spec, a, sizeof(a)),
-				       (unsigned long long)c.packets, (unsigned long long)c.bytes);
-		for (int j = 0; j < vp->nm && off < sizeof(line); j++) {
-			struct dsrlb_counter bc = {};
-			int64_t active = 0;
-
-			if (vp->m[j].id != ID_NONE) {
-				dp_counters_read(e->dp, DP_BACKEND_STATS, vp->m[j].id, 1, &bc);
-				dp_conns_get(e->dp, vp->m[j].id, &active);
-			}
-			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
-						addr_str(&vp->m[j].addr, a, sizeof(a)),
-						(unsigned long long)bc.packets);
-			if (vp->csched == CFG_SCHED_LC && off < sizeof(line))
-				off += (size_t)snprintf(line + off, sizeof(line) - off, " (%lld active)",
-							(long long)active);
-		}
-		log_info("%s", line);
-	}
-	if (!dp_reasons(e->dp, rs)) {
-		size_t off = (size_t)snprintf(line, sizeof(line), "%s not balanced:", when);
-		int any = 0;
-
-		for (int i = 0; i < DSRLB_R__MAX && off < sizeof(line); i++) {
-			if (!rs[i])
-				continue;
-			any = 1;
-			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s=%llu", rnames[i],
-						(unsigned long long)rs[i]);
-		}
-		if (any)
-			log_info("%s", line);
-	}
-	uint64_t fs[DSRLB_FS__MAX];
-
-	if (e->m.c.flow_size && !dp_flow_stats(e->dp, fs) && (fs[DSRLB_FS_NEW] || fs[DSRLB_FS_REFUSED]))
-		log_info("%s flow table: %llu hits, %llu new, %llu refused (over %u/s per CPU), %llu placed again",
-			 when, (unsigned long long)fs[DSRLB_FS_HIT], (unsigned long long)fs[DSRLB_FS_NEW],
-			 (unsigned long long)fs[DSRLB_FS_REFUSED], e->m.c.new_flows_per_sec,
-			 (unsigned long long)fs[DSRLB_FS_REPLACED]);
-}
-
-int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen)
-{
-	char dir[300];
-	int ifindex = 0, r = iface_info(iface, &ifindex, NULL, NULL);
-
-	if (r) {
-		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", iface);
-		return -ENODEV;
-	}
-	r = pin_dir_ready(pin_dir, err, errlen);
-	if (r)
-		return r;
-	r = dp_detach_any(ifindex);
-	if (r == -EBUSY) {
-		snprintf(err, errlen, "the XDP program on %s is not dsrlb's; left alone", iface);
-		return r;
-	}
-	if (r && r != -ENOENT) {
-		snprintf(err, errlen, "cannot detach from %s: %s", iface, strerror(-r));
-		return r;
-	}
-	snprintf(dir, sizeof(dir), "%s/%s", pin_dir, iface);
-	dp_unpin_dir(dir);
-	log_info("%s: %s; pinned maps under %s removed", iface,
-		 r == -ENOENT ? "no dsrlb program was attached" : "dsrlb detached", dir);
-	return 0;
 }
 
 int engine_stop(struct engine *e, bool detach)

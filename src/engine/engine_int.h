@@ -32,7 +32,6 @@ struct engine {
 	struct resolver *res;
 	struct health *health;
 	struct dsrlb_addr src4, src6; /* ours on the interface, not a VIP */
-	time_t started;
 	/* VIPs to plan again (a backend's health or MAC changed) */
 	bool *dirty;
 	uint32_t *dirtyq;
@@ -49,6 +48,18 @@ struct engine {
 	struct loop_timer sample, recount;
 	bool recounted; /* active[] holds a whole count */
 };
+
+/* adopt.c */
+int engine_open_dp(struct engine *e, bool daemon, char *err, size_t errlen);
+/* Take what the pinned data plane holds as the applied state. */
+void engine_adopt(struct engine *e);
+
+struct plan_vip;
+/* report.c: the log's lines. START_LINES VIPs are named, the rest counted. */
+#define START_LINES 16
+void engine_warn_not_local(const struct engine *e);
+void engine_log_changes(const struct plan_vip *pv);
+void engine_log_started(const struct engine *e);
 
 /* figures.c */
 int figures_open(struct engine *e);

@@ -181,46 +181,18 @@ static int plan_delete(struct plan *p, struct app_vip *old)
 	return 0;
 }
 
-/* Pass 1: the planned VIP with its backends and their ids (ID_NONE: none left yet). */
-static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
-		    const struct cfg_vip *want, struct app_vip *old)
+/*
+ * Pass 1 for one VIP's backends: each keeps its id, or takes a new one (and
+ * its pinned key); what was dropped or turned off retires.
+ */
+static int plan_members(struct plan *p, struct app *a, struct plan_vip *pv, struct app_vip *old)
 {
-	const struct cfg *g = env->globals;
-	struct app_vip *next;
-	struct plan_vip *pv;
+	const struct cfg_vip *want = pv->want;
+	struct app_vip *next = pv->next;
+	uint32_t id = next->id;
 	struct hmap olds = {};
-	uint32_t id = old ? old->id : ID_NONE;
 	int r = 0;
 
-	if (!old) {
-		if (take(p, &a->vids, true, &id))
-			return oom(p);
-		if (id == ID_NONE) {
-			snprintf(p->err, sizeof(p->err), "no free VIP id for vip '%s' (at most %d)",
-				 want->name, DSRLB_MAX_VIPS);
-			return -ENOSPC;
-		}
-	}
-	pv = new_pv(p, id, old);
-	next = fcalloc(1, sizeof(*next));
-	if (!pv || !next || !(next->m = fcalloc(want->nb ? (size_t)want->nb : 1, sizeof(*next->m))) ||
-	    !(pv->om = fcalloc(want->nb ? (size_t)want->nb : 1, sizeof(*pv->om)))) {
-		if (next)
-			free(next->m);
-		free(next);
-		return oom(p);
-	}
-	pv->next = next;
-	pv->want = want;
-	next->id = id;
-	snprintf(next->name, sizeof(next->name), "%s", want->name);
-	next->spec = want->spec;
-	next->csched = want->sched;
-	next->sched = tables_sched(want->sched);
-	next->tcp_timeout = want->tcp_timeout ? want->tcp_timeout : g->tcp_timeout;
-	next->udp_timeout = want->udp_timeout ? want->udp_timeout : g->udp_timeout;
-	next->hold_down_ms = want->hold_down_ms;
-	next->all_down_drop = want->all_down_drop;
 	/* the old backends by address: a VIP may have thousands */
 	for (int j = 0; old && j < old->nm && !r; j++)
 		r = hmap_put(&olds, &old->m[j].addr, sizeof(old->m[j].addr), &old->m[j]);
@@ -267,6 +239,49 @@ static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
 		r = retire(p, id, v);
 	}
 	hmap_free(&olds);
+	return r;
+}
+
+/* Pass 1: the planned VIP with its backends and their ids (ID_NONE: none left yet). */
+static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
+		    const struct cfg_vip *want, struct app_vip *old)
+{
+	const struct cfg *g = env->globals;
+	struct app_vip *next;
+	struct plan_vip *pv;
+	uint32_t id = old ? old->id : ID_NONE;
+	int r;
+
+	if (!old) {
+		if (take(p, &a->vids, true, &id))
+			return oom(p);
+		if (id == ID_NONE) {
+			snprintf(p->err, sizeof(p->err), "no free VIP id for vip '%s' (at most %d)",
+				 want->name, DSRLB_MAX_VIPS);
+			return -ENOSPC;
+		}
+	}
+	pv = new_pv(p, id, old);
+	next = fcalloc(1, sizeof(*next));
+	if (!pv || !next || !(next->m = fcalloc(want->nb ? (size_t)want->nb : 1, sizeof(*next->m))) ||
+	    !(pv->om = fcalloc(want->nb ? (size_t)want->nb : 1, sizeof(*pv->om)))) {
+		if (next)
+			free(next->m);
+		free(next);
+		return oom(p);
+	}
+	pv->next = next;
+	pv->want = want;
+	next->id = id;
+	snprintf(next->name, sizeof(next->name), "%s", want->name);
+	next->spec = want->spec;
+	next->csched = want->sched;
+	next->sched = tables_sched(want->sched);
+	next->tcp_timeout = want->tcp_timeout ? want->tcp_timeout : g->tcp_timeout;
+	next->udp_timeout = want->udp_timeout ? want->udp_timeout : g->udp_timeout;
+	next->hold_down_ms = want->hold_down_ms;
+	next->all_down_drop = want->all_down_drop;
+	r = plan_members(p, a, pv, old);
 	if (r)
 		return oom(p);
 	if (!old) {
@@ -312,6 +327,30 @@ static int plan_recycle(struct plan *p, const struct app *a)
 			if (put_key(p, &k, m->id))
 				return oom(p);
 		}
+	}
+	return 0;
+}
+
+/* A backend's entry: written for a new owner, or when its MAC or validity changed. */
+static int plan_entry(struct plan *p, struct plan_vip *pv, int j, const struct app_member *om)
+{
+	const struct app_member *m = &pv->next->m[j];
+
+	if (m->id == ID_NONE)
+		return 0;
+	if (!om || om->id != m->id || m->recycled) {
+		struct dp_backend_write w = { .id = m->id, .valid = m->valid, .new_owner = true };
+
+		memcpy(w.mac, m->mac, 6);
+		return push_bw(p, &w, m->recycled ? &pv->was[j] : NULL, m->recycled);
+	}
+	if (om->valid != m->valid || (m->valid && memcmp(om->mac, m->mac, 6))) {
+		struct dp_backend_write w = { .id = m->id, .valid = m->valid };
+		struct dp_backend_write u = { .id = m->id, .valid = om->valid };
+
+		memcpy(w.mac, m->mac, 6);
+		memcpy(u.mac, om->mac, 6);
+		return push_bw(p, &w, &u, false);
 	}
 	return 0;
 }
@@ -366,24 +405,8 @@ static int plan_tables(struct plan *p, const struct plan_env *env, struct plan_v
 			}
 		}
 entry:
-		/* its entry: a new owner, or a MAC or validity that changed */
-		if (m->id == ID_NONE)
-			continue;
-		if (!om || om->id != m->id || m->recycled) {
-			struct dp_backend_write w = { .id = m->id, .valid = m->valid, .new_owner = true };
-
-			memcpy(w.mac, m->mac, 6);
-			if (push_bw(p, &w, m->recycled ? &pv->was[j] : NULL, m->recycled))
-				return oom(p);
-		} else if (om->valid != m->valid || (m->valid && memcmp(om->mac, m->mac, 6))) {
-			struct dp_backend_write w = { .id = m->id, .valid = m->valid };
-			struct dp_backend_write u = { .id = m->id, .valid = om->valid };
-
-			memcpy(w.mac, m->mac, 6);
-			memcpy(u.mac, om->mac, 6);
-			if (push_bw(p, &w, &u, false))
-				return oom(p);
-		}
+		if (plan_entry(p, pv, j, om))
+			return oom(p);
 	}
 	/* all_down: keep the backend that failed last (fail open), or drop */
 	next->kept[0] = 0;

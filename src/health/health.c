@@ -370,16 +370,47 @@ static bool same_target(const struct hc_target *a, const struct hc_target *b)
 	       !addr_cmp(&a->src, &b->src);
 }
 
+/*
+ * A check with new settings: its state carries over from old, not its probe.
+ * Out of memory, old stays as it was (rather than lose the check), or NULL.
+ */
+static struct check *check_new(struct health *h, struct check *old, uint32_t vip,
+			       const struct hc_target *t, uint64_t now)
+{
+	struct check *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return old;
+	k->h = h;
+	k->fd = -1;
+	loop_timer_init(&k->timer, on_timer, k, "health check");
+	loop_timer_init(&k->hold, on_hold, k, "health hold-down");
+	k->check_up = k->up = old ? old->up : true;
+	k->changed = old ? old->changed : 0;
+	k->down_since = old ? old->down_since : 0;
+	if (old) {
+		h->n--;
+		check_free(old);
+	}
+	h->n++;
+	/* the first probe somewhere in the first interval */
+	k->next = now + (t->backend.bytes[15] * 131u + vip * 7u) %
+				(t->check.interval_ms ? t->check.interval_ms : 1);
+	loop_timer_at(h->l, &k->timer, k->next);
+	return k;
+}
+
 int health_set(struct health *h, uint32_t vip, const struct hc_target *t, int n, char *err,
 	       size_t errlen)
 {
-	struct vipchecks *vc = h->byvip[vip], *nvc = NULL;
+	struct vipchecks *vc, *nvc = NULL;
 	bool v4 = false, any = false;
 	uint64_t now = clock_ms();
 	int r;
 
 	if (vip >= DSRLB_MAX_VIPS)
 		return -EINVAL;
+	vc = h->byvip[vip];
 	for (int i = 0; i < n; i++) {
 		if (!t[i].check.real) {
 			any = true;
@@ -415,34 +446,10 @@ int health_set(struct health *h, uint32_t vip, const struct hc_target *t, int n,
 				old = vc->c[j];
 				vc->c[j] = NULL;
 			}
-		if (old && same_target(&old->t, &t[i])) {
-			k = old; /* its probe in flight too */
-		} else {
-			k = calloc(1, sizeof(*k));
-			if (!k) {
-				k = old; /* keep what we had rather than lose the check */
-				if (!k)
-					continue;
-			} else {
-				k->h = h;
-				k->fd = -1;
-				loop_timer_init(&k->timer, on_timer, k, "health check");
-				loop_timer_init(&k->hold, on_hold, k, "health hold-down");
-				/* new settings: its state carries over, not its probe */
-				k->check_up = k->up = old ? old->up : true;
-				k->changed = old ? old->changed : 0;
-				k->down_since = old ? old->down_since : 0;
-				if (old) {
-					h->n--;
-					check_free(old);
-				}
-				h->n++;
-				/* the first probe somewhere in the first interval */
-				k->next = now + (t[i].backend.bytes[15] * 131u + vip * 7u) %
-							(t[i].check.interval_ms ? t[i].check.interval_ms : 1);
-				loop_timer_at(h->l, &k->timer, k->next);
-			}
-		}
+		k = old && same_target(&old->t, &t[i]) ? old /* its probe in flight too */ :
+							 check_new(h, old, vip, &t[i], now);
+		if (!k)
+			continue;
 		k->t = t[i];
 		k->ops = ops_of(t[i].check.type);
 		snprintf(k->vip_name, sizeof(k->vip_name), "%s", t[i].vip_name);

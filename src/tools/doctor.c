@@ -52,17 +52,6 @@ struct probe_ctx {
 	bool real;
 };
 
-
-static bool is_vip_addr(void *ctx, const struct dsrlb_addr *a)
-{
-	const struct cfg *c = ctx;
-
-	for (int v = 0; v < c->nv; v++)
-		if (!addr_cmp(&c->vips[v]->spec.addr, a))
-			return true;
-	return false;
-}
-
 static void collect(const struct hc_status *s, void *data)
 {
 	struct probe_ctx *c = data;
@@ -201,17 +190,140 @@ static int who_answers(struct neigh *nb, int ifindex, const struct dsrlb_addr *s
 	return n;
 }
 
+/* One pair per (VIP, backend): on the LAN? its MAC (asked for now)? something to probe? */
+static int doctor_pairs(const struct cfg *c, struct neigh *nb, struct pair *p, int fd)
+{
+	struct if_addr *ifa = NULL;
+	int np = 0, nif = ifaddr_list(c->iface, &ifa);
+
+	for (int v = 0; v < c->nv; v++) {
+		for (int j = 0; j < c->vips[v]->nb; j++) {
+			struct pair *x = &p[np];
+			struct dsrlb_backend be = { .flags = DSRLB_BACKEND_F_VALID };
+			struct cfg_check k;
+
+			x->v = c->vips[v];
+			x->b = &c->vips[v]->b[j];
+			x->id = (uint32_t)np++;
+			x->vip_ok = x->real_ok = -1;
+			x->on_lan = nif < 0 || ifaddr_on_lan(ifa, nif, &x->b->addr);
+			x->has_mac = !neigh_resolve(nb, &x->b->addr, 2000, x->mac, &x->created);
+			memcpy(be.mac, x->mac, 6);
+			if (x->has_mac)
+				bpf_map_update_elem(fd, &x->id, &be, BPF_ANY);
+			k = probe_check(x);
+			x->probed = x->has_mac && k.type != CHECK_NONE && (k.port || x->v->spec.port);
+		}
+	}
+	free(ifa);
+	return np;
+}
+
+/* ARP or NDP for each VIP address, once: who answers that is not a backend? The problems. */
+static int doctor_vip_answers(const struct cfg *c, struct neigh *nb, int ifindex,
+			      const struct dsrlb_addr *s4, const struct dsrlb_addr *s6,
+			      struct pair *p, int np)
+{
+	char a[ADDR_STRLEN], m[18];
+	int problems = 0;
+
+	for (int v = 0; v < c->nv; v++) {
+		const struct dsrlb_addr *va = &c->vips[v]->spec.addr;
+		const struct dsrlb_addr *src = va->family == DSRLB_AF_INET ? s4 : s6;
+		uint8_t macs[16][6];
+		bool asked = false;
+		int n;
+
+		if (!src->family)
+			continue;
+		for (int w = 0; w < v && !asked; w++)
+			asked = !addr_cmp(&c->vips[w]->spec.addr, va);
+		if (asked)
+			continue;
+		n = who_answers(nb, ifindex, src, va, macs, 16);
+		for (int k = 0; k < n; k++) {
+			bool known = false;
+
+			for (int i = 0; i < np; i++)
+				if (p[i].has_mac && !memcmp(p[i].mac, macs[k], 6) &&
+				    !addr_cmp(&p[i].v->spec.addr, va))
+					p[i].answers_for_vip = known = true;
+			if (!known) {
+				problems++;
+				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
+				       mac_str(macs[k], m, sizeof(m)), src == s4 ? "ARP" : "NDP",
+				       addr_str(va, a, sizeof(a)));
+			}
+		}
+	}
+	return problems;
+}
+
+/* What is wrong with one backend of a VIP, each with its fix; "ok" if nothing. The problems. */
+static int doctor_verdict(const struct cfg *c, const struct pair *x)
+{
+	const struct cfg_vip *vp = x->v;
+	struct cfg_check k = probe_check(x);
+	char a[ADDR_STRLEN], va[ADDR_STRLEN], m[18];
+	int problems = 0;
+
+	addr_str(&x->b->addr, a, sizeof(a));
+	addr_str(&vp->spec.addr, va, sizeof(va));
+	mac_str(x->mac, m, sizeof(m));
+	if (!x->on_lan) {
+		problems++;
+		printf("  PROBLEM %s: not on %s's LAN; L2 DSR needs every backend on the balancer's LAN\n"
+		       "          fix: give %s an address in one of %s's prefixes, or remove it from vip '%s'\n",
+		       a, c->iface, a, c->iface, vp->name);
+	}
+	if (!x->has_mac) {
+		printf("  PROBLEM %s: no MAC (no answer to ARP/NDP on %s)\n"
+		       "          fix: is it up and on the LAN? check: ip neigh show %s dev %s\n",
+		       a, c->iface, a, c->iface);
+		return problems + 1;
+	}
+	if (x->answers_for_vip && vp->spec.addr.family == DSRLB_AF_INET) {
+		problems++;
+		printf("  PROBLEM %s (%s): answers ARP for the VIP %s, so it can take the VIP's traffic from the balancer\n"
+		       "          fix on %s: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (or: dsrlb backend setup --vip %s --persist)\n",
+		       a, m, va, a, va);
+	} else if (x->answers_for_vip) {
+		/* Linux answers NDP only for addresses on the asked interface */
+		problems++;
+		printf("  PROBLEM %s (%s): answers NDP for the VIP %s (the VIP is on its LAN interface, not on lo), so it can take the VIP's traffic from the balancer\n"
+		       "          fix on %s: ip -6 addr show to %s (which interface), ip -6 addr del %s/LEN dev IFACE, then: dsrlb backend setup --vip %s --persist\n",
+		       a, m, va, a, va, va, va);
+	}
+	if (x->vip_ok == 0) {
+		char spec[ADDR_STRLEN + 32];
+
+		problems++;
+		printf("  PROBLEM %s (%s): does not answer %s at its MAC (%s: %s)\n", a, m,
+		       vip_spec_str(&vp->spec, spec, sizeof(spec)), cfg_check_name(k.type), x->vip_why);
+		if (x->real_ok == 1)
+			printf("          but it answers on its own address: the VIP is not on its lo\n"
+			       "          fix on %s: dsrlb backend setup --vip %s --persist (or: ip addr add %s/%d dev lo)\n",
+			       a, va, va, vp->spec.addr.family == DSRLB_AF_INET ? 32 : 128);
+		else
+			printf("          and not on its own address either: is the service running there?\n");
+	}
+	if (!problems)
+		printf("  ok      %s (%s)%s%s\n", a, m, x->vip_ok == 1 ? ": answers " : "",
+		       x->vip_ok == 1 ? cfg_check_name(k.type) : "");
+	return problems;
+}
+
 int doctor_run(const struct cfg *c)
 {
-	int ifindex = 0, np = 0, problems = 0, fd, r, nif;
+	int ifindex = 0, np = 0, problems = 0, fd, r;
 	struct dsrlb_addr s4, s6;
 	struct health *h = NULL;
 	struct neigh *nb = NULL;
 	struct loop *l = NULL;
-	struct if_addr *ifa = NULL;
+	enum log_level lvl;
 	struct pair *p;
 	uint8_t ifmac[6];
-	char a[ADDR_STRLEN], va[ADDR_STRLEN], m[18];
+	char va[ADDR_STRLEN + 32];
 
 	if (iface_info(c->iface, &ifindex, ifmac, NULL)) {
 		log_errx("interface '%s' not found (see: ip link show)", c->iface);
@@ -223,8 +335,7 @@ int doctor_run(const struct cfg *c)
 		loop_free(l);
 		return 1;
 	}
-	ifaddr_sources(c->iface, is_vip_addr, (void *)c, &s4, &s6);
-	nif = ifaddr_list(c->iface, &ifa);
+	ifaddr_sources(c->iface, cfg_is_vip_addr, (void *)c, &s4, &s6);
 	for (int v = 0; v < c->nv; v++)
 		np += c->vips[v]->nb;
 	p = calloc(np ? (size_t)np : 1, sizeof(*p));
@@ -233,36 +344,12 @@ int doctor_run(const struct cfg *c)
 	if (!p || fd < 0) {
 		log_errx("cannot create the doctor's map (run as root): %s", strerror(errno));
 		free(p);
-		free(ifa);
 		neigh_close(nb);
 		loop_free(l);
 		return 1;
 	}
-	np = 0;
-	for (int v = 0; v < c->nv; v++) {
-		for (int j = 0; j < c->vips[v]->nb; j++) {
-			struct pair *x = &p[np];
-			struct dsrlb_backend be = { .flags = DSRLB_BACKEND_F_VALID };
-
-			x->v = c->vips[v];
-			x->b = &c->vips[v]->b[j];
-			x->id = (uint32_t)np++;
-			x->vip_ok = x->real_ok = -1;
-			x->on_lan = nif < 0 || ifaddr_on_lan(ifa, nif, &x->b->addr);
-			x->has_mac = !neigh_resolve(nb, &x->b->addr, 2000, x->mac, &x->created);
-			memcpy(be.mac, x->mac, 6);
-			if (x->has_mac)
-				bpf_map_update_elem(fd, &x->id, &be, BPF_ANY);
-			{
-				struct cfg_check k = probe_check(x);
-
-				x->probed = x->has_mac && k.type != CHECK_NONE &&
-					    (k.port || x->v->spec.port);
-			}
-		}
-	}
-	enum log_level lvl = log_get_level();
-
+	np = doctor_pairs(c, nb, p, fd);
+	lvl = log_get_level();
 	log_set_level(LOG_LVL_ERROR); /* the verdicts below say it all */
 	r = health_open_as(&h, l, c->iface, fd, DOCTOR_TC_HANDLE, DSRLB_HC_MARK_DOCTOR, on_change,
 			   NULL);
@@ -273,91 +360,12 @@ int doctor_run(const struct cfg *c)
 		run_probes(l, h, p, np, true, &s4, &s6);
 	}
 	log_set_level(lvl);
-	/* ARP or NDP for each VIP address, once */
-	for (int v = 0; v < c->nv; v++) {
-		const struct dsrlb_addr *src =
-			c->vips[v]->spec.addr.family == DSRLB_AF_INET ? &s4 : &s6;
-		uint8_t macs[16][6];
-		int n;
-		bool asked = false;
-
-		if (!src->family)
-			continue;
-		for (int w = 0; w < v && !asked; w++)
-			asked = !addr_cmp(&c->vips[w]->spec.addr, &c->vips[v]->spec.addr);
-		if (asked)
-			continue;
-		n = who_answers(nb, ifindex, src, &c->vips[v]->spec.addr, macs, 16);
-		for (int k = 0; k < n; k++) {
-			bool known = false;
-
-			for (int i = 0; i < np; i++)
-				if (p[i].has_mac && !memcmp(p[i].mac, macs[k], 6) &&
-				    !addr_cmp(&p[i].v->spec.addr, &c->vips[v]->spec.addr))
-					p[i].answers_for_vip = known = true;
-			if (!known) {
-				problems++;
-				printf("PROBLEM: a host at MAC %s (not a backend) answers %s for the VIP %s: it takes the VIP's traffic\n",
-				       mac_str(macs[k], m, sizeof(m)), src == &s4 ? "ARP" : "NDP",
-				       addr_str(&c->vips[v]->spec.addr, a, sizeof(a)));
-			}
-		}
-	}
-
+	problems += doctor_vip_answers(c, nb, ifindex, &s4, &s6, p, np);
 	for (int v = 0, i = 0; v < c->nv; v++) {
-		const struct cfg_vip *vp = c->vips[v];
-
-		printf("vip '%s' %s\n", vp->name, vip_spec_str(&vp->spec, va, sizeof(va)));
-		addr_str(&vp->spec.addr, va, sizeof(va));
-		for (int j = 0; j < vp->nb; j++, i++) {
-			struct pair *x = &p[i];
-			struct cfg_check k = probe_check(x);
-			int before = problems;
-
-			addr_str(&x->b->addr, a, sizeof(a));
-			if (!x->on_lan) {
-				problems++;
-				printf("  PROBLEM %s: not on %s's LAN; L2 DSR needs every backend on the balancer's LAN\n"
-				       "          fix: give %s an address in one of %s's prefixes, or remove it from vip '%s'\n",
-				       a, c->iface, a, c->iface, vp->name);
-			}
-			if (!x->has_mac) {
-				problems++;
-				printf("  PROBLEM %s: no MAC (no answer to ARP/NDP on %s)\n"
-				       "          fix: is it up and on the LAN? check: ip neigh show %s dev %s\n",
-				       a, c->iface, a, c->iface);
-				continue;
-			}
-			if (x->answers_for_vip && vp->spec.addr.family == DSRLB_AF_INET) {
-				problems++;
-				printf("  PROBLEM %s (%s): answers ARP for the VIP %s, so it can take the VIP's traffic from the balancer\n"
-				       "          fix on %s: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (or: dsrlb backend setup --vip %s --persist)\n",
-				       a, mac_str(x->mac, m, sizeof(m)), va, a, va);
-			} else if (x->answers_for_vip) {
-				/* Linux answers NDP only for addresses on the asked interface */
-				problems++;
-				printf("  PROBLEM %s (%s): answers NDP for the VIP %s (the VIP is on its LAN interface, not on lo), so it can take the VIP's traffic from the balancer\n"
-				       "          fix on %s: ip -6 addr show to %s (which interface), ip -6 addr del %s/LEN dev IFACE, then: dsrlb backend setup --vip %s --persist\n",
-				       a, mac_str(x->mac, m, sizeof(m)), va, a, va, va, va);
-			}
-			if (x->vip_ok == 0) {
-				problems++;
-				printf("  PROBLEM %s (%s): does not answer %s at its MAC (%s: %s)\n", a,
-				       mac_str(x->mac, m, sizeof(m)), vip_spec_str(&vp->spec, va, sizeof(va)),
-				       cfg_check_name(k.type), x->vip_why);
-				addr_str(&vp->spec.addr, va, sizeof(va));
-				if (x->real_ok == 1)
-					printf("          but it answers on its own address: the VIP is not on its lo\n"
-					       "          fix on %s: dsrlb backend setup --vip %s --persist (or: ip addr add %s/%d dev lo)\n",
-					       a, va, va, vp->spec.addr.family == DSRLB_AF_INET ? 32 : 128);
-				else
-					printf("          and not on its own address either: is the service running there?\n");
-			}
-			if (problems == before)
-				printf("  ok      %s (%s)%s%s\n", a, mac_str(x->mac, m, sizeof(m)),
-				       x->vip_ok == 1 ? ": answers " : "",
-				       x->vip_ok == 1 ? cfg_check_name(k.type) : "");
-		}
+		printf("vip '%s' %s\n", c->vips[v]->name,
+		       vip_spec_str(&c->vips[v]->spec, va, sizeof(va)));
+		for (int j = 0; j < c->vips[v]->nb; j++, i++)
+			problems += doctor_verdict(c, &p[i]);
 	}
 	for (int i = 0; i < np; i++)
 		if (p[i].created)
@@ -367,7 +375,6 @@ int doctor_run(const struct cfg *c)
 	loop_free(l);
 	close(fd);
 	free(p);
-	free(ifa);
 	printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");
 	return problems ? 1 : 0;
 }

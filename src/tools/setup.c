@@ -297,6 +297,10 @@ fail:
 	return r;
 }
 
+/*
+ * Long by choice: the steps a backend needs, in the order they are recorded
+ * and applied (state file first, so that --undo always knows the way back).
+ */
 int backend_setup(const struct setup_opts *o)
 {
 	static const char *const keys[2][2] = { { "arp_ignore", "1" }, { "arp_announce", "2" } };

@@ -235,7 +235,7 @@ check "dsrlb trace --vip nope: exit 1, no vip named 'nope' ($out)" \
 out=$("$DSRLB" trace -s "$SOCK" -n 0 2>&1)
 rc=$?
 check "dsrlb trace -n 0: exit 2, says what it wants ($out)" \
-	test "$rc" = 2 -a -n "$(grep 'whole number above 0' <<<"$out")"
+	test "$rc" = 2 -a -n "$(grep "count '0' is out of range (1 to" <<<"$out")"
 pg_wait_log 'trace: off' 1 80
 check "when the last tracer is gone the data plane stops writing records (log: trace: off)" \
 	grep -q 'trace: off' "$LOG"
