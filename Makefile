@@ -8,7 +8,7 @@ BPFTOOL   ?= bpftool
 ARCH      := $(shell uname -m)
 
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
+CFLAGS    += -pthread -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
              -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd
 # -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step

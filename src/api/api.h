@@ -32,6 +32,8 @@ struct api;
 int api_open(struct api **out, struct loop *l, const struct cfg *c, struct engine *e,
 	     const char *config_path, char *err, size_t errlen);
 /* Close the listeners and remove the Unix socket. */
+/* Stopping: changes under way finish, a new one is refused (503). */
+void api_drain(struct api *a);
 void api_close(struct api *a);
 
 #endif

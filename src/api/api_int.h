@@ -46,12 +46,24 @@ struct api {
 	char web_dir[256];
 	uint64_t started; /* clock_ms() */
 	struct snaps *snaps;
+	struct pending_change *changes; /* waiting for the engine (change.c) */
+	bool draining;                  /* stopping: no new change */
+};
+
+/* One request: its body, gathered up to API_BODY_MAX; an answer made while it waited. */
+struct req {
+	char *body;
+	size_t len;
+	bool too_big;
+	unsigned status; /* with answer: sent when MHD calls again after the resume */
+	json_t *answer;
 };
 
 /* One call to a resource. */
 struct call {
 	struct api *a;
 	struct MHD_Connection *c;
+	struct req *rq;
 	const char *method, *url;
 	json_t *body;
 };
@@ -67,16 +79,24 @@ enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char 
 enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j);
 enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *field,
 			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* {"error": msg[, "field": field]} */
+json_t *error_json(const char *field, const char *msg);
 void api_kick(struct api *a); /* run MHD soon (after a resume) */
 
 /* routes.c */
-enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, const char *url,
-			  const char *method, json_t *body);
+enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, struct req *rq,
+			  const char *url, const char *method, json_t *body);
 const char *error_field(const char *msg);
 
-/* change.c: the VIP named old (NULL: a new one) becomes vipj (NULL: deleted). */
-enum MHD_Result api_change(struct api *a, struct MHD_Connection *c, const char *old,
-			   json_t *vipj, unsigned ok_status, json_t *answer);
+/*
+ * change.c: the VIP named old (NULL: a new one) becomes vipj (NULL: deleted).
+ * The connection waits (suspended) while the engine applies the change and
+ * writes the file; answer (taken) is sent with ok_status once it has.
+ */
+enum MHD_Result api_change(const struct call *k, const char *old, json_t *vipj,
+			   unsigned ok_status, json_t *answer);
+/* Changes still waiting are answered 503 and forgotten by the engine. */
+void api_changes_close(struct api *a);
 
 /* snapshot.c: a listing, fresh (at most a second old, none older than the model), or wait for it */
 int snap_open(struct api *a);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * A change through the API: the body is parsed by the config file's own
- * parser and checks, applied by the engine (planned for the one VIP it
- * touches), then written back to the one file that holds that VIP. If the
- * file cannot be written, the engine takes the VIP back: model, data plane
- * and file stay as they were.
+ * parser and checks, then handed to the engine, which applies it (planned
+ * for the one VIP it touches) and writes back the one file that holds that
+ * VIP, taking the change back if the file cannot be written: model, data
+ * plane and file stay as they were. Meanwhile the connection is suspended
+ * and the loop serves everyone else.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +18,19 @@
 #include "engine/engine.h"
 #include "lib/log.h"
 
+struct pending_change {
+	struct api *a;
+	struct MHD_Connection *c;
+	struct req *rq;
+	unsigned ok_status;
+	json_t *answer;
+	struct pending_change *next;
+};
+
 static unsigned status_of(int r)
 {
 	return r == -EEXIST || r == -ENOSPC ? 409 : r == -EINVAL ? 400 : r == -ENOENT ? 404 :
-	       r == -ENOMEM ? 500 : 409;
+	       r == -ENOMEM || r == -EIO ? 500 : 409;
 }
 
 /* The file a VIP is kept in: where it was, or for a new one its own in vips_dir, or the main file. */
@@ -35,55 +45,104 @@ static const char *origin_for(struct api *a, const struct cfg_vip *was, const ch
 	return engine_origin(a->e, path);
 }
 
-enum MHD_Result api_change(struct api *a, struct MHD_Connection *c, const char *old_name,
-			   json_t *vipj, unsigned ok_status, json_t *answer)
+static void unlink_change(struct pending_change *pc)
 {
+	for (struct pending_change **p = &pc->a->changes; *p; p = &(*p)->next)
+		if (*p == pc) {
+			*p = pc->next;
+			break;
+		}
+}
+
+/* The answer goes with the connection's next call from MHD. */
+static void answer(struct pending_change *pc, unsigned status, json_t *j)
+{
+	pc->rq->status = status;
+	pc->rq->answer = j;
+	MHD_resume_connection(pc->c);
+	api_kick(pc->a);
+	unlink_change(pc);
+	free(pc);
+}
+
+static void on_changed(void *ctx, const struct engine_result *res)
+{
+	struct pending_change *pc = ctx;
+	json_t *j;
+
+	if (res->r) {
+		const char *field = res->field ? res->field :
+				    res->r == -EINVAL ? error_field(res->err) : NULL;
+
+		json_decref(pc->answer);
+		answer(pc, status_of(res->r), error_json(field, res->err));
+		return;
+	}
+	log_info("api: %s", json_string_value(json_object_get(pc->answer, "done")));
+	j = pc->answer;
+	pc->answer = NULL;
+	answer(pc, pc->ok_status, j);
+}
+
+enum MHD_Result api_change(const struct call *k, const char *old_name, json_t *vipj,
+			   unsigned ok_status, json_t *ans)
+{
+	struct api *a = k->a;
 	const struct model *m = engine_model(a->e);
 	const struct cfg_vip *was = old_name ? model_find(m, old_name) : NULL;
-	struct cfg_vip *v = NULL, *gone = NULL, *back = NULL;
-	char *errors = NULL, err[1024], old[CFG_NAME_MAX] = "", e2[512];
-	const char *field = NULL, *origin, *gone_origin;
+	struct pending_change *pc;
+	struct cfg_vip *v = NULL;
+	char *errors = NULL;
 	enum MHD_Result res;
-	int r;
 
-	if (old_name)
-		snprintf(old, sizeof(old), "%s", old_name); /* the VIP it names goes away below */
+	if (a->draining) {
+		json_decref(ans);
+		return send_error(k->c, 503, NULL, "the daemon is stopping; try again when it is back");
+	}
 	if (vipj && model_vip_parse(&m->c, vipj, &v, &errors)) {
-		res = send_error(c, 400, error_field(errors), "%s", errors);
+		res = send_error(k->c, 400, error_field(errors), "%s", errors);
 		free(errors);
-		json_decref(answer);
+		json_decref(ans);
 		return res;
 	}
+	pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		goto oom;
 	if (v) {
-		origin = origin_for(a, was, v->name);
-		if (!was && m->c.vips_dir[0] && !origin) {
-			cfg_vip_free(v);
-			json_decref(answer);
-			return send_error(c, 500, NULL, "out of memory");
-		}
-		v->origin = origin;
+		v->origin = origin_for(a, was, v->name);
+		if (!was && m->c.vips_dir[0] && !v->origin)
+			goto oom;
 	}
-	r = engine_change(a->e, old_name ? old : NULL, v, &gone, err, sizeof(err), &field);
-	if (r) {
-		json_decref(answer);
-		return send_error(c, status_of(r), field ? field : r == -EINVAL ? error_field(err) : NULL,
-				  "%s", err);
+	*pc = (struct pending_change){ .a = a, .c = k->c, .rq = k->rq, .ok_status = ok_status,
+				       .answer = ans };
+	if (engine_change(a->e, old_name, v, a->path, on_changed, pc)) {
+		v = NULL; /* freed by the engine */
+		goto oom;
 	}
-	/* v is the engine's now; write the file that holds it (or held what was deleted) */
-	gone_origin = gone ? gone->origin : NULL;
-	m = engine_model(a->e);
-	r = cfg_write_origin(&m->c, a->path, v ? v->origin : gone_origin, err, sizeof(err));
-	if (r) {
-		/* take it back: the engine then holds what the file says */
-		const char *f2;
+	pc->next = a->changes;
+	a->changes = pc;
+	MHD_suspend_connection(k->c);
+	return MHD_YES;
+oom:
+	free(pc);
+	cfg_vip_free(v);
+	json_decref(ans);
+	return send_error(k->c, 500, NULL, "out of memory");
+}
 
-		if (engine_change(a->e, v ? v->name : NULL, gone, &back, e2, sizeof(e2), &f2))
-			log_errx("api: could not undo a change the file did not take: %s", e2);
-		cfg_vip_free(back);
-		json_decref(answer);
-		return send_error(c, 500, NULL, "%s (the change was undone)", err);
+void api_drain(struct api *a)
+{
+	if (a)
+		a->draining = true;
+}
+
+void api_changes_close(struct api *a)
+{
+	while (a->changes) {
+		struct pending_change *pc = a->changes;
+
+		engine_forget(a->e, pc);
+		json_decref(pc->answer);
+		answer(pc, 503, error_json(NULL, "the daemon stopped before the change was done"));
 	}
-	cfg_vip_free(gone);
-	log_info("api: %s", json_string_value(json_object_get(answer, "done")));
-	return send_json(c, ok_status, answer);
 }

@@ -23,13 +23,6 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
-/* One request: its body, gathered up to API_BODY_MAX. */
-struct req {
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
 enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type,
 			  const char *text, size_t len)
 {
@@ -65,15 +58,20 @@ enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char
 {
 	char msg[2048];
 	va_list ap;
-	json_t *j;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	j = json_pack("{s:s}", "error", msg);
-	if (field)
+	return send_json(c, status, error_json(field, msg));
+}
+
+json_t *error_json(const char *field, const char *msg)
+{
+	json_t *j = json_pack("{s:s}", "error", msg);
+
+	if (j && field)
 		json_object_set_new(j, "field", json_string(field));
-	return send_json(c, status, j);
+	return j;
 }
 
 static bool token_ok(struct api *a, struct MHD_Connection *c)
@@ -163,6 +161,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (rq->answer) { /* made while it waited (change.c) */
+		json_t *j = rq->answer;
+
+		rq->answer = NULL;
+		return send_json(c, rq->status, j);
+	}
 	if (rq->too_big)
 		return send_error(c, 413, NULL, "the body is larger than %d bytes", API_BODY_MAX);
 	if (rq->len && !json_body(c))
@@ -174,7 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, 400, NULL, "the body is not valid JSON: %s (line %d, column %d)",
 					  je.text, je.line, je.column);
 	}
-	r = api_route(a, c, url, method, body);
+	r = api_route(a, c, rq, url, method, body);
 	json_decref(body);
 	return r;
 }
@@ -189,6 +193,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (rq) {
 		free(rq->body);
+		json_decref(rq->answer);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -432,6 +437,7 @@ void api_close(struct api *a)
 {
 	if (!a)
 		return;
+	api_changes_close(a);
 	trace_close(a);
 	snap_close(a);
 	loop_timer_stop(a->loop, &a->mhd);

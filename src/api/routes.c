@@ -118,7 +118,7 @@ static enum MHD_Result vips(const struct call *k)
 		return send_error(k->c, 400, NULL,
 				  "the body must be a vip: a JSON object with name, address, backends, ...");
 	n = json_string_value(json_object_get(k->body, "name"));
-	return api_change(k->a, k->c, NULL, k->body, 201,
+	return api_change(k, NULL, k->body, 201,
 			  json_pack("{s:s++}", "done", "vip '", n ? n : "?", "' created"));
 }
 
@@ -131,7 +131,7 @@ static enum MHD_Result vip(const struct call *k, const struct cfg_vip *cv, json_
 	if (is(k, "GET"))
 		return send_json(k->c, 200, vip_state(k->a, cv));
 	if (is(k, "DELETE"))
-		return api_change(k->a, k->c, cv->name, NULL, 200,
+		return api_change(k, cv->name, NULL, 200,
 				  json_pack("{s:s++}", "done", "vip '", cv->name, "' deleted"));
 	if (!is(k, "PATCH") && !is(k, "PUT"))
 		return send_error(k->c, 405, NULL, "%s %s: use GET, PATCH, PUT or DELETE", k->method,
@@ -146,7 +146,7 @@ static enum MHD_Result vip(const struct call *k, const struct cfg_vip *cv, json_
 		next = json_incref(vipj);
 		json_object_update(next, k->body);
 	}
-	r = api_change(k->a, k->c, cv->name, next, 200,
+	r = api_change(k, cv->name, next, 200,
 		       json_pack("{s:s++}", "done", "vip '", cv->name, "' changed"));
 	json_decref(next);
 	return r;
@@ -175,7 +175,7 @@ static enum MHD_Result backends(const struct call *k, const struct cfg_vip *cv, 
 				  "backend %s is in vip '%s' already (PATCH it to change it)",
 				  json_string_value(ad), cv->name);
 	json_array_append(bs, k->body);
-	return api_change(k->a, k->c, cv->name, vipj, 201,
+	return api_change(k, cv->name, vipj, 201,
 			  json_pack("{s:s++++}", "done", "vip '", cv->name, "': backend ",
 				    json_is_string(ad) ? json_string_value(ad) : "?", " added"));
 }
@@ -206,7 +206,7 @@ static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, j
 					  "backend %s is the last of vip '%s'; a vip needs one (delete the vip instead)",
 					  baddr, cv->name);
 		json_array_remove(bs, (size_t)bi);
-		return api_change(k->a, k->c, cv->name, vipj, 200,
+		return api_change(k, cv->name, vipj, 200,
 				  json_pack("{s:s++++}", "done", "vip '", cv->name, "': backend ", baddr,
 					    " deleted"));
 	}
@@ -223,7 +223,7 @@ static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, j
 	nb = json_is_string(nb) ? json_pack("{s:O}", "address", nb) : json_deep_copy(nb);
 	json_object_update(nb, k->body);
 	json_array_set_new(bs, (size_t)bi, nb);
-	return api_change(k->a, k->c, cv->name, vipj, 200,
+	return api_change(k, cv->name, vipj, 200,
 			  json_pack("{s:s++++}", "done", "vip '", cv->name, "': backend ", baddr,
 				    " changed"));
 }
@@ -264,10 +264,10 @@ static enum MHD_Result status_json(const struct call *k)
 	return send_json(k->c, 200, o);
 }
 
-enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, const char *url,
-			  const char *method, json_t *body)
+enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, struct req *rq,
+			  const char *url, const char *method, json_t *body)
 {
-	const struct call k = { a, c, method, url, body };
+	const struct call k = { a, c, rq, method, url, body };
 	const struct model *m = engine_model(a->e);
 	char path[512], *seg[5], *save = NULL;
 	const struct cfg_vip *cv;

@@ -16,6 +16,9 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
+/* How long a stopping daemon waits for a change under way. */
+#define DRAIN_MS 5000
+
 struct daemon {
 	struct loop *l;
 	struct engine *e;
@@ -37,6 +40,17 @@ static void print_errors(const char *errors)
 	}
 }
 
+static void reloaded(void *ctx, const struct engine_result *res)
+{
+	struct daemon *d = ctx;
+
+	if (res->r)
+		log_errx("reload rejected: %s", res->err);
+	else
+		log_info("reloaded %s", d->path);
+	sd_notify(0, "READY=1\nSTATUS=balancing");
+}
+
 static void reload(struct daemon *d)
 {
 	char *errors = NULL, err[512];
@@ -47,13 +61,12 @@ static void reload(struct daemon *d)
 	if (cfg_load(d->path, &nc, &errors)) {
 		print_errors(errors);
 		log_errx("reload rejected: %s is not valid; nothing was changed", d->path);
-	} else if (engine_reload(d->e, &nc, err, sizeof(err))) {
+		sd_notify(0, "READY=1\nSTATUS=balancing");
+	} else if (engine_reload(d->e, &nc, reloaded, d, err, sizeof(err))) {
 		log_errx("reload rejected: %s", err);
-	} else {
-		log_info("reloaded %s", d->path);
+		sd_notify(0, "READY=1\nSTATUS=balancing");
 	}
 	free(errors);
-	sd_notify(0, "READY=1\nSTATUS=balancing");
 }
 
 static void on_signal(void *ctx, int fd, uint32_t events)
@@ -156,6 +169,11 @@ int daemon_serve(struct cfg *c, const char *path, int verbose, int stats_interva
 	while (!d.stop)
 		loop_run_once(d.l, -1);
 	loop_timer_stop(d.l, &d.stats);
+	/* a change under way finishes (and is answered); no new one starts */
+	api_drain(api);
+	deadline = clock_ms() + DRAIN_MS;
+	while (!engine_idle(d.e) && clock_ms() < deadline)
+		loop_run_once(d.l, 50);
 	api_close(api);
 	sd_notify(0, "STOPPING=1");
 	log_info("%s received; %s %s", strsignal(d.stop), path ? "leaving" : "detaching from", iface);

@@ -91,6 +91,32 @@ int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *s
 int dp_barrier(struct dp *dp);
 /* Put every new ring into the rings map (one batch: one RCU grace period). */
 int dp_rings_commit(struct dp *dp);
+
+/*
+ * The three calls above and dp_index_commit, in steps, for a caller that
+ * must not wait (swap.c): stage on the loop (may fail: -errno, nothing to
+ * run or finish), dp_swap_run anywhere (it waits for the grace period and
+ * touches nothing but s), then dp_swap_finish on the loop (its result).
+ * Nothing else may change the rings or the index between stage and finish.
+ */
+enum dp_swap_kind { DP_SWAP_NONE, DP_SWAP_RINGS, DP_SWAP_INDEX, DP_SWAP_BARRIER };
+struct dp_swap {
+	enum dp_swap_kind kind;
+	int map_fd;        /* the map of maps updated */
+	uint32_t *keys;
+	int *fds;
+	uint32_t n, count; /* asked; done */
+	uint32_t key1;     /* one element needs no allocation */
+	int fd1;
+	int tmp_fd;        /* a map made for the swap, closed at the finish */
+	bool fail;         /* refused on cue (lib/fault.h), decided when staged */
+	int err;
+};
+int dp_rings_stage(struct dp *dp, struct dp_swap *s);
+int dp_index_stage(struct dp *dp, struct dp_swap *s);
+int dp_barrier_stage(struct dp *dp, struct dp_swap *s);
+void dp_swap_run(struct dp_swap *s);
+int dp_swap_finish(struct dp *dp, struct dp_swap *s);
 /* Make the half written last live (one store), or go back to the other one. */
 int dp_ring_flip(struct dp *dp, uint32_t vip);
 int dp_ring_unflip(struct dp *dp, uint32_t vip);

@@ -175,52 +175,6 @@ int dp_ring_remove(struct dp *dp, uint32_t vip)
 	return 0;
 }
 
-int dp_rings_commit(struct dp *dp)
-{
-	uint32_t *keys = malloc(DSRLB_MAX_VIPS * sizeof(*keys)), n = 0, count;
-	int *fds = malloc(DSRLB_MAX_VIPS * sizeof(*fds)), err = 0;
-
-	if (!keys || !fds) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
-		struct ring *r = dp->rings[v];
-
-		if (r && (r->pending || r->removing)) {
-			keys[n] = v;
-			fds[n++] = r->removing ? dp->spare->fd : r->fd;
-		}
-	}
-	count = n;
-	if (n) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-
-		if (dp_write_fails())
-			err = -EIO, count = 0;
-		else if (bpf_map_update_batch(bpf_map__fd(dp->skel->maps.rings), keys, fds, &count, &o))
-			err = -errno;
-	}
-	for (uint32_t i = 0; i < count && i < n; i++) {
-		struct ring *r = dp->rings[keys[i]];
-
-		if (r->removing) {
-			ring_free(r);
-			dp->rings[keys[i]] = NULL;
-		} else {
-			r->pending = false;
-			ring_free(r->prev);
-			r->prev = NULL;
-		}
-	}
-	if (!err && count != n)
-		err = -EIO;
-out:
-	free(keys);
-	free(fds);
-	return err;
-}
-
 int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, uint32_t *slots)
 {
 	struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
@@ -356,21 +310,5 @@ int dp_rings_adopt(struct dp *dp, uint32_t spare_id)
 done:
 	free(keys);
 	free(ids);
-	return err;
-}
-
-int dp_barrier(struct dp *dp)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = dp->spare->fd);
-	uint32_t zero = 0;
-	int fd, err;
-
-	/* a map-in-map update returns only after a grace period (kernel: maybe_wait_bpf_programs) */
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "dsrlb_barrier", sizeof(uint32_t),
-			    sizeof(uint32_t), 1, &o);
-	if (fd < 0)
-		return -errno;
-	err = dp_write(fd, &zero, &dp->spare->fd, BPF_ANY);
-	close(fd);
 	return err;
 }

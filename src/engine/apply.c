@@ -8,6 +8,7 @@
  * period after the tables that named their old owner were flipped away.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,7 @@
 #include "engine/apply.h"
 #include "lib/fault.h"
 
-struct undo {
-	bool puts, bw1, bw2;
-	bool *flipped; /* per plan VIP */
-	bool *written;
-	struct dp_backend_write *w; /* room for the entries to write or put back, made first */
-};
-
-static void roll_back(struct dp *dp, struct plan *p, struct undo *u)
+static void roll_back(struct dp *dp, struct plan *p, struct apply_undo *u)
 {
 	struct dp_backend_write *w = u->w;
 	int n = 0;
@@ -55,8 +49,8 @@ static void roll_back(struct dp *dp, struct plan *p, struct undo *u)
 		dp_ids_del(dp, p->put_k, p->nput);
 }
 
-/* Write the tables of one phase aside, put new rings in place, then flip them live. */
-static int tables(struct dp *dp, struct plan *p, bool phase2, struct undo *u)
+/* Write the tables of one phase aside (new rings wait for their swap). */
+static int tables_write(struct dp *dp, struct plan *p, bool phase2, struct apply_undo *u)
 {
 	int r = 0;
 
@@ -76,9 +70,13 @@ static int tables(struct dp *dp, struct plan *p, bool phase2, struct undo *u)
 		if (!r && !pv->old)
 			dp_vip_timeouts(dp, pv->id, pv->next->tcp_timeout, pv->next->udp_timeout);
 	}
-	if (!r)
-		r = dp_rings_commit(dp);
-	for (int i = 0; i < p->nv && !r; i++) {
+	return r;
+}
+
+/* Once the rings are in: each table of the phase live, in one store. */
+static void tables_flip(struct dp *dp, struct plan *p, bool phase2, struct apply_undo *u)
+{
+	for (int i = 0; i < p->nv; i++) {
 		struct plan_vip *pv = &p->v[i];
 
 		if (pv->next && pv->phase2 == phase2 && pv->write) {
@@ -86,7 +84,6 @@ static int tables(struct dp *dp, struct plan *p, bool phase2, struct undo *u)
 			u->flipped[i] = true;
 		}
 	}
-	return r;
 }
 
 static int backends(struct dp *dp, struct plan *p, bool phase2, struct dp_backend_write *w)
@@ -99,7 +96,7 @@ static int backends(struct dp *dp, struct plan *p, bool phase2, struct dp_backen
 	return n ? dp_backends_write(dp, w, n) : 0;
 }
 
-/* The whole index again: every VIP that stays or comes, none that goes. */
+/* The whole index again, staged: every VIP that stays or comes, none that goes. */
 static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 {
 	int r = 0;
@@ -129,85 +126,201 @@ static int index_rebuild(struct dp *dp, struct app *a, struct plan *p)
 		if (p->v[i].next && !p->v[i].old)
 			r = route(dp, p->v[i].next, p->v[i].id);
 	free(gone);
-	if (!r)
-		r = dp_index_check(dp);
-	return r ? r : dp_index_commit(dp);
+	return r ?: dp_index_check(dp);
 }
 
-int apply_plan(struct dp *dp, struct app *a, struct plan *p, char *err, size_t errlen)
-{
-	struct undo u = { .flipped = fcalloc((size_t)p->nv + 1, sizeof(bool)),
-			  .written = fcalloc((size_t)p->nv + 1, sizeof(bool)),
-			  .w = fmalloc(sizeof(*u.w) * (size_t)(p->nbw + 1)) };
-	const char *step = "";
-	int r;
+/* ---- the run ------------------------------------------------------------------------ */
 
-	if (!u.flipped || !u.written || !u.w) {
-		free(u.flipped);
-		free(u.written);
-		free(u.w);
-		snprintf(err, errlen, "out of memory applying the change; nothing was changed");
-		return -ENOMEM;
+enum stage {
+	AP_BEGIN,      /* ids, entries, tables aside; then the new rings go in */
+	AP_RINGS,      /* rings in: flip; then the barrier, or the index */
+	AP_BARRIER,    /* a grace period passed: entries and tables of recycled ids */
+	AP_RINGS2,     /* their rings in: flip */
+	AP_INDEX,      /* the routes placed; the new index goes in */
+	AP_INDEX_DONE, /* the index in */
+	AP_TAIL,       /* timeouts, removed rings: done */
+};
+
+static void on_swapped(struct worker_job *j);
+
+static void swap_work(struct worker_job *j)
+{
+	struct apply_run *run = (struct apply_run *)((char *)j - offsetof(struct apply_run, job));
+
+	dp_swap_run(&run->swap);
+}
+
+/*
+ * The swap staged (r is stage's result) goes to the worker; the run goes on
+ * at next when it is back. False: nothing to wait for (go on now), or r set.
+ */
+static bool wait_swap(struct apply_run *run, int r, int next, const char *step)
+{
+	run->step = step;
+	run->stage = next;
+	if (r) {
+		run->r = r;
+		return false;
 	}
-	/* 0. Pinned ids first: a daemon killed midway finds every id a live table names. */
-	step = "write the pinned ids";
-	r = dp_ids_put(dp, p->put_k, p->put_id, p->nput);
-	if (r)
-		goto fail;
-	u.puts = true;
-	/* 1. Backend entries, before any table names them. */
-	step = "write backend entries";
-	r = backends(dp, p, false, u.w);
-	if (r)
-		goto fail;
-	u.bw1 = true;
-	/* 2. Tables, each written aside and flipped in one store. */
-	step = "write the tables";
-	r = tables(dp, p, false, &u);
-	if (r)
-		goto fail;
-	/* 3. Ids that change owner: once no packet can still read a table naming the old one. */
-	if (p->recycles) {
-		step = "wait for a grace period";
-		r = dp_barrier(dp);
-		if (!r) {
-			step = "write backend entries";
-			r = backends(dp, p, true, u.w);
-			u.bw2 = !r;
+	if (!run->swap.n) {
+		dp_swap_finish(run->dp, &run->swap);
+		return false;
+	}
+	if (!run->w) {
+		dp_swap_run(&run->swap);
+		return false;
+	}
+	run->job = (struct worker_job){ .work = swap_work, .done = on_swapped, .what = step };
+	worker_run(run->w, &run->job);
+	return true;
+}
+
+/* The swap's result, once it is back (or there was none: 0). */
+static int swapped(struct apply_run *run)
+{
+	return run->swap.kind != DP_SWAP_NONE ? dp_swap_finish(run->dp, &run->swap) : 0;
+}
+
+static void run_end(struct apply_run *run)
+{
+	if (run->r) {
+		snprintf(run->err, sizeof(run->err), "cannot %s: %s; nothing was changed", run->step,
+			 strerror(-run->r));
+		roll_back(run->dp, run->p, &run->u);
+	}
+	free(run->u.flipped);
+	free(run->u.written);
+	free(run->u.w);
+	memset(&run->u, 0, sizeof(run->u));
+	run->done(run);
+}
+
+/* The index's routes: every VIP that stays or comes (index_rebuild), staged for its swap. */
+static int index_stage(struct apply_run *run)
+{
+	int r = index_rebuild(run->dp, run->a, run->p);
+
+	return r ?: dp_index_stage(run->dp, &run->swap);
+}
+
+/*
+ * The run from where it stands to its end or its next wait. Long by choice:
+ * one case per stage, in the order they run, as apply.h lists them.
+ */
+static void step(struct apply_run *run)
+{
+	struct dp *dp = run->dp;
+	struct plan *p = run->p;
+
+	while (!run->r) {
+		switch (run->stage) {
+		case AP_BEGIN:
+			/* 0. Pinned ids first: a daemon killed midway finds every id a live table names. */
+			run->step = "write the pinned ids";
+			if ((run->r = dp_ids_put(dp, p->put_k, p->put_id, p->nput)))
+				break;
+			run->u.puts = true;
+			/* 1. Backend entries, before any table names them. */
+			run->step = "write backend entries";
+			if ((run->r = backends(dp, p, false, run->u.w)))
+				break;
+			run->u.bw1 = true;
+			/* 2. Tables, each written aside, its ring put in place, then flipped in one store. */
+			run->step = "write the tables";
+			if ((run->r = tables_write(dp, p, false, &run->u)))
+				break;
+			if (wait_swap(run, dp_rings_stage(dp, &run->swap), AP_RINGS, "put new rings in place"))
+				return;
+			break;
+		case AP_RINGS:
+			if ((run->r = swapped(run)))
+				break;
+			tables_flip(dp, p, false, &run->u);
+			/* 3. Ids that change owner: once no packet can still read a table naming the old one. */
+			if (!p->recycles) {
+				run->stage = AP_INDEX;
+				break;
+			}
+			if (wait_swap(run, dp_barrier_stage(dp, &run->swap), AP_BARRIER, "wait for a grace period"))
+				return;
+			break;
+		case AP_BARRIER:
+			if ((run->r = swapped(run)))
+				break;
+			run->step = "write backend entries";
+			if ((run->r = backends(dp, p, true, run->u.w)))
+				break;
+			run->u.bw2 = true;
+			run->step = "write the tables";
+			if ((run->r = tables_write(dp, p, true, &run->u)))
+				break;
+			if (wait_swap(run, dp_rings_stage(dp, &run->swap), AP_RINGS2, "put new rings in place"))
+				return;
+			break;
+		case AP_RINGS2:
+			if ((run->r = swapped(run)))
+				break;
+			tables_flip(dp, p, true, &run->u);
+			run->stage = AP_INDEX;
+			break;
+		case AP_INDEX:
+			/* 4. The VIP index: one swap makes VIPs appear and disappear. */
+			if (!p->index) {
+				run->stage = AP_TAIL;
+				break;
+			}
+			if (wait_swap(run, index_stage(run), AP_INDEX_DONE, "write the VIP index"))
+				return;
+			break;
+		case AP_INDEX_DONE:
+			if ((run->r = swapped(run)))
+				break;
+			run->stage = AP_TAIL;
+			break;
+		default:
+			/* 5. Timeouts of VIPs that stay apply to flows that start from now on; gone VIPs' rings go. */
+			for (int i = 0; i < p->nv; i++) {
+				if (p->v[i].old && p->v[i].next && p->v[i].timeouts)
+					dp_vip_timeouts(dp, p->v[i].id, p->v[i].next->tcp_timeout,
+							p->v[i].next->udp_timeout);
+				if (p->v[i].old && !p->v[i].next)
+					dp_ring_remove(dp, p->v[i].id);
+			}
+			run_end(run);
+			return;
 		}
-		if (!r) {
-			step = "write the tables";
-			r = tables(dp, p, true, &u);
-		}
-		if (r)
-			goto fail;
 	}
-	/* 4. The VIP index: one swap makes VIPs appear and disappear. */
-	if (p->index) {
-		step = "write the VIP index";
-		r = index_rebuild(dp, a, p);
-		if (r)
-			goto fail;
+	run_end(run);
+}
+
+static void on_swapped(struct worker_job *j)
+{
+	step((struct apply_run *)((char *)j - offsetof(struct apply_run, job)));
+}
+
+void apply_start(struct apply_run *run)
+{
+	struct plan *p = run->p;
+
+	run->r = 0;
+	run->err[0] = 0;
+	run->stage = AP_BEGIN;
+	run->step = "";
+	memset(&run->swap, 0, sizeof(run->swap));
+	run->u = (struct apply_undo){ .flipped = fcalloc((size_t)p->nv + 1, sizeof(bool)),
+				      .written = fcalloc((size_t)p->nv + 1, sizeof(bool)),
+				      .w = fmalloc(sizeof(*run->u.w) * (size_t)(p->nbw + 1)) };
+	if (!run->u.flipped || !run->u.written || !run->u.w) {
+		free(run->u.flipped);
+		free(run->u.written);
+		free(run->u.w);
+		memset(&run->u, 0, sizeof(run->u));
+		run->r = -ENOMEM;
+		snprintf(run->err, sizeof(run->err), "out of memory applying the change; nothing was changed");
+		run->done(run);
+		return;
 	}
-	/* 5. Timeouts of VIPs that stay apply to flows that start from now on; gone VIPs' rings go. */
-	for (int i = 0; i < p->nv; i++) {
-		if (p->v[i].old && p->v[i].next && p->v[i].timeouts)
-			dp_vip_timeouts(dp, p->v[i].id, p->v[i].next->tcp_timeout,
-					p->v[i].next->udp_timeout);
-		if (p->v[i].old && !p->v[i].next)
-			dp_ring_remove(dp, p->v[i].id);
-	}
-	free(u.flipped);
-	free(u.written);
-	free(u.w);
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot %s: %s; nothing was changed", step, strerror(-r));
-	roll_back(dp, p, &u);
-	free(u.flipped);
-	free(u.written);
-	free(u.w);
-	return r;
+	step(run);
 }
 
 static void pend(void **arr, int *n, int *cap, const void *x, size_t size)

@@ -7,7 +7,10 @@
  * resolved in the background, and status comes from figures kept up to date
  * by jobs on the loop (figures.c), never from a dump per request.
  *
- *   engine.c   start, adoption, changes, re-plans, stop
+ *   engine.c   start, stop
+ *   adopt.c    the pinned data plane: opened, adopted, removed
+ *   jobs.c     changes, reloads, re-plans and retirements, one at a time
+ *   report.c   what the engine says in the log
  *   plan.c     what a change writes (pure)
  *   apply.c    writing it, rolling back, retiring
  *   tables.c   Maglev tables and rr/wrr/lc sequences
@@ -44,17 +47,39 @@ bool engine_resolving(const struct engine *e);
  */
 int engine_attach(struct engine *e, bool all_resolved, char *err, size_t errlen);
 
-/* A new model (a reload; c is the engine's from now on). On error nothing changed. */
-int engine_reload(struct engine *e, struct cfg *c, char *err, size_t errlen);
+/*
+ * Changes are queued and run one at a time on the loop (jobs.c); done is
+ * called on a later pass, never from inside the call that queued it. When
+ * r is not 0 nothing changed: err says why, field names the key concerned
+ * (or is NULL). Both are valid during the call only.
+ */
+struct engine_result {
+	int r;
+	const char *err;
+	const char *field;
+};
+typedef void (*engine_done_fn)(void *ctx, const struct engine_result *res);
+
+/*
+ * A new model (a reload; c is the engine's from now on). -EINVAL (a setting
+ * that needs a restart) or -ENOMEM at once, with err; otherwise 0 and done
+ * follows.
+ */
+int engine_reload(struct engine *e, struct cfg *c, engine_done_fn done, void *ctx, char *err,
+		  size_t errlen);
 /*
  * One VIP changes: v (the engine's from now on; NULL: deleted) takes the
- * place of the VIP named old (NULL: v is added). *gone gets the VIP it
- * replaced (the caller's now), so that the caller can undo with another
- * engine_change. 0, or -errno with err (and *field, the key it concerns);
- * then nothing changed and v is freed.
+ * place of the VIP named old (NULL: v is added). persist (the main config's
+ * path, or NULL): then write the file that holds the VIP back, and if that
+ * fails take the change back (r -EIO). 0 and done follows, or -ENOMEM at
+ * once (v freed).
  */
-int engine_change(struct engine *e, const char *old, struct cfg_vip *v, struct cfg_vip **gone,
-		  char *err, size_t errlen, const char **field);
+int engine_change(struct engine *e, const char *old, struct cfg_vip *v, const char *persist,
+		  engine_done_fn done, void *ctx);
+/* No change running or queued. */
+bool engine_idle(const struct engine *e);
+/* The caller with this ctx goes away: its changes still run, unheard. */
+void engine_forget(struct engine *e, void *ctx);
 
 const struct model *engine_model(const struct engine *e);
 /* The origin string for a VIP file, kept once in the model (config.h, cfg_origin). */

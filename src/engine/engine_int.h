@@ -5,7 +5,9 @@
 
 #include <time.h>
 
+#include "daemon/worker.h"
 #include "dataplane/dataplane.h"
+#include "engine/apply.h"
 #include "engine/engine.h"
 #include "engine/resolve.h"
 #include "engine/state.h"
@@ -37,10 +39,22 @@ struct engine {
 	uint32_t *dirtyq;
 	int ndirty;
 	struct loop_timer replan, pending;
+	/* jobs.c: the changes, one at a time */
+	struct job *cur, *q, **q_tail;
+	struct loop_timer kick;
+	bool replan_due, retire_due;
+	struct worker *w;
+	struct plan plan;
+	bool planned;
+	struct apply_run run;
+	struct dp_swap swap; /* the janitor's */
 	/* figures.c: counters sampled a slice at a time, active flows recounted */
 	struct fig *fv, *fb;
 	int64_t *active, *counted, *walk_active, *walk_counted;
 	int64_t *conns; /* lc's active counts as the program keeps them (sampled) */
+	int64_t *walk_conns; /* and as the walk under way started */
+	int64_t *prev_conns, *prev_counted; /* as the last walk started, and what it counted */
+	bool walking;
 	uint64_t live, walk_live;
 	uint64_t reasons[DSRLB_R__MAX], fstats[DSRLB_FS__MAX];
 	struct dp_flow_walk *walk;
@@ -48,6 +62,32 @@ struct engine {
 	struct loop_timer sample, recount;
 	bool recounted; /* active[] holds a whole count */
 };
+
+/* engine.c */
+void engine_find_sources(struct engine *e);
+/* Every VIP of m, and the applied VIPs m no longer has. The count, or -ENOMEM. */
+int engine_all_reqs(const struct engine *e, const struct model *m, struct plan_req **out);
+
+/* jobs.c */
+void engine_jobs_init(struct engine *e);
+void engine_jobs_close(struct engine *e);
+
+/* follow.c */
+void engine_on_health(void *ctx, uint32_t vip);
+void engine_on_neigh(void *ctx, const uint32_t *vips, int n);
+/* The VIP (applied) is planned again soon. */
+void engine_mark_dirty(struct engine *e, uint32_t vip);
+/* After a plan applied: its log lines, the addresses and checks its VIPs follow. */
+void engine_after_apply(struct engine *e, struct plan *p);
+/* After it is committed: VIPs whose resolving backends' MACs came meanwhile, re-planned. */
+void engine_catch_up(struct engine *e, const struct plan *p);
+/* Ask for the MAC of every backend the reqs name (the planner then reads the cache). */
+void engine_prefetch(struct engine *e, const struct plan_req *req, int n);
+/* plan_env's callbacks, with the engine as their context */
+int engine_env_neigh(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6]);
+bool engine_env_health(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *since);
+/* Plan and apply the whole model now, waiting in place (the start). */
+int engine_apply_all(struct engine *e, char *err, size_t errlen);
 
 /* adopt.c */
 int engine_open_dp(struct engine *e, bool daemon, char *err, size_t errlen);

@@ -80,16 +80,39 @@ static void count_flow(const struct dsrlb_flow_key *k, const struct dsrlb_flow *
 		e->walk_counted[f->backend]++;
 }
 
-/* lc's counts from the walk: the program keeps them between walks, this corrects them. */
+/*
+ * lc's counts from the walk: the program keeps them between walks, this
+ * corrects their drift (a flow that timed out never said goodbye). A walk
+ * takes many passes: a flow that starts meanwhile may be missed, one that
+ * ends may be counted. Drift lasts, a walk's error does not: a backend's
+ * count is corrected only when two walks in a row found the same count and
+ * the program's stayed the same across both (from the first's start).
+ */
 static void lc_rewrite(struct engine *e)
 {
+	uint32_t hw = e->app.bids.hw;
+
+	if (!hw || dp_conns_read(e->dp, 0, hw, e->conns))
+		return;
 	for (uint32_t v = 0; v < DSRLB_MAX_VIPS; v++) {
 		const struct app_vip *x = e->app.vip[v];
 
-		for (int j = 0; x && x->csched == CFG_SCHED_LC && j < x->nm; j++)
-			if (x->m[j].id != ID_NONE && dp_conns_set(e->dp, x->m[j].id, e->counted[x->m[j].id]))
+		for (int j = 0; x && x->csched == CFG_SCHED_LC && j < x->nm; j++) {
+			uint32_t id = x->m[j].id;
+			bool steady;
+
+			if (id == ID_NONE || id >= hw)
+				continue;
+			steady = e->conns[id] == e->walk_conns[id] && e->conns[id] == e->prev_conns[id] &&
+				 e->counted[id] == e->prev_counted[id];
+			e->prev_conns[id] = e->walk_conns[id];
+			e->prev_counted[id] = e->counted[id];
+			if (!steady || e->conns[id] == e->counted[id])
+				continue;
+			if (dp_conns_set(e->dp, id, e->counted[id]))
 				log_warnx("lc: cannot write the active count of a backend of vip '%s'; it stays as it was",
 					  x->name);
+		}
 	}
 }
 
@@ -102,6 +125,11 @@ static void on_recount(void *ctx)
 
 	if (!e->walk && dp_flow_walk_new(e->dp, &e->walk))
 		goto again;
+	if (!e->walking) { /* lc's counts as the walk starts (see lc_rewrite) */
+		e->walking = true;
+		if (e->app.bids.hw && dp_conns_read(e->dp, 0, e->app.bids.hw, e->walk_conns))
+			memset(e->walk_conns, 0xff, sizeof(*e->walk_conns) * DSRLB_MAX_BACKENDS);
+	}
 	r = dp_flow_walk_step(e->walk, WALK_SLICE, count_flow, e, &done);
 	if (r < 0) {
 		log_warnx("cannot count the flows in the flow table: %s; the counts stay as they are",
@@ -123,6 +151,7 @@ static void on_recount(void *ctx)
 	e->recounted = true;
 	lc_rewrite(e);
 again:
+	e->walking = false;
 	memset(e->walk_active, 0, sizeof(*e->walk_active) * DSRLB_MAX_BACKENDS);
 	memset(e->walk_counted, 0, sizeof(*e->walk_counted) * DSRLB_MAX_BACKENDS);
 	e->walk_live = 0;
@@ -140,7 +169,10 @@ int figures_open(struct engine *e)
 	e->walk_active = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->walk_active));
 	e->walk_counted = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->walk_counted));
 	e->conns = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->conns));
-	if (!e->conns || !e->fv || !e->fb || !e->active || !e->counted || !e->walk_active || !e->walk_counted)
+	e->walk_conns = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->walk_conns));
+	e->prev_conns = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->prev_conns));
+	e->prev_counted = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->prev_counted));
+	if (!e->conns || !e->walk_conns || !e->prev_conns || !e->prev_counted || !e->fv || !e->fb || !e->active || !e->counted || !e->walk_active || !e->walk_counted)
 		return -ENOMEM;
 	if (e->l) {
 		loop_timer_at(e->l, &e->sample, clock_ms() + SAMPLE_MS);
@@ -164,6 +196,9 @@ void figures_close(struct engine *e)
 	free(e->walk_active);
 	free(e->walk_counted);
 	free(e->conns);
+	free(e->walk_conns);
+	free(e->prev_conns);
+	free(e->prev_counted);
 }
 
 static const struct fig none;
