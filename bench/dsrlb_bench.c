@@ -8,6 +8,9 @@
  *          gets back (or what the drop baseline counted): packets per second
  *   cost   ns per packet of dsrlb's program under BPF_PROG_TEST_RUN
  *   build  time to build one VIP's Maglev table and swap it into the map
+ *   stream frames for some seconds through whatever runs on the balancer's
+ *          veth: sent and delivered (the control-plane panel restarts dsrlb
+ *          meanwhile)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +44,7 @@ struct args {
 	enum gen_kind kind;
 	uint64_t packets;
 	uint32_t flows, srcs, vips, backends, table, reps, ndst, flow_size, flow_rate;
+	uint32_t seconds, rate; /* stream */
 	const char *dst4, *dst6;
 	uint16_t dport;
 };
@@ -339,6 +343,83 @@ static void cmd_rate(const struct args *a)
 	gen_bpf__destroy(g);
 }
 
+/*
+ * A steady stream for a->seconds at up to a->rate frames a second, in
+ * bursts, to a->dst4 (udp4 or tcp4 SYNs): how many the sink got back.
+ * The balancer side is whatever is attached there; the sink passes what is
+ * not the generator's.
+ */
+static void cmd_stream(const struct args *a)
+{
+	int gen_if, lb_if, e, gen_fd, cnt_fd;
+	uint8_t gen_mac[6], lb_mac[6], frame[GEN_FRAME_LEN] = {};
+	uint64_t sent = 0, got0, last;
+	double t0, t_end;
+	struct gen_bpf *g;
+
+	if ((e = enter_ns(a->lb_ns)) || (e = if_info(a->lb_if, &lb_if, lb_mac)))
+		die("balancer namespace/interface", e);
+	if ((e = enter_ns(a->gen_ns)) || (e = if_info(a->gen_if, &gen_if, gen_mac)))
+		die("generator namespace/interface", e);
+	g = gen_bpf__open();
+	if (!g)
+		die("opening the generator", errno);
+	memcpy((void *)g->rodata->cfg.dmac, lb_mac, 6);
+	memcpy((void *)g->rodata->cfg.smac, gen_mac, 6);
+	g->rodata->cfg.kind = a->kind == GEN_UDP6 ? GEN_UDP4 : a->kind; /* IPv4 only */
+	g->rodata->cfg.nsrc = a->srcs < a->flows ? a->srcs : a->flows;
+	g->rodata->cfg.nflows = a->flows;
+	g->rodata->cfg.ndst = a->ndst ? a->ndst : 1;
+	inet_pton(AF_INET, "198.19.0.1", (void *)&g->rodata->cfg.saddr4);
+	inet_pton(AF_INET, a->dst4, (void *)&g->rodata->cfg.daddr4);
+	g->rodata->cfg.dport = htons(a->dport);
+	if ((e = gen_bpf__load(g)))
+		die("loading the generator", e);
+	gen_fd = bpf_program__fd(g->progs.bench_gen);
+	cnt_fd = bpf_map__fd(g->maps.sink_count);
+	e = bpf_xdp_attach(gen_if, bpf_program__fd(g->progs.bench_sink_pass), XDP_FLAGS_DRV_MODE, NULL);
+	if (e)
+		die("attaching the sink", e);
+	got0 = last = percpu_sum(cnt_fd);
+	t0 = now();
+	t_end = t0 + a->seconds;
+	for (double t = t0; t < t_end; t = now()) {
+		struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = (__u32)gen_if };
+		/* what the rate asks for by now (a sleep may last longer than asked) */
+		uint64_t due = (uint64_t)((t - t0) * a->rate), n = due > sent ? due - sent : 0;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+		struct timespec ms = { 0, 100000 };
+
+		/*
+		 * Each live-frames run costs ~25 ms of setup here, whatever its
+		 * length: bursts of 200 (the veth's rings hold 256) make ~8,000
+		 * frames a second at most.
+		 */
+		if (n > 200)
+			n = 200;
+		o.repeat = (__u32)n;
+		if (n && bpf_prog_test_run_opts(gen_fd, &o))
+			die("running the generator", errno);
+		sent += n;
+		nanosleep(&ms, NULL);
+	}
+	for (int i = 0; i < 100; i++) { /* what is still in flight */
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+		last = percpu_sum(cnt_fd);
+	}
+	printf("{\"type\":\"stream\",\"label\":\"%s\",\"sent\":%llu,\"delivered\":%llu,"
+	       "\"seconds\":%.3f}\n",
+	       a->label ? a->label : "stream", (unsigned long long)sent,
+	       (unsigned long long)(last - got0), now() - t0);
+	fflush(stdout);
+	bpf_xdp_detach(gen_if, XDP_FLAGS_DRV_MODE, NULL);
+	gen_bpf__destroy(g);
+}
+
 /* Build one 64-byte frame of a kind to a destination, from source index i. */
 static void frame_for(uint8_t *f, const uint8_t dmac[6], enum gen_kind k, const char *dst,
 		      uint16_t dport, uint32_t i)
@@ -544,7 +625,8 @@ int main(int argc, char **argv)
 		{ "vips", 1, 0, 'v' },   { "backends", 1, 0, 'b' },  { "table", 1, 0, 't' },
 		{ "reps", 1, 0, 'r' },   { "dst4", 1, 0, '4' },      { "dst6", 1, 0, '6' },
 		{ "dport", 1, 0, 'p' },  { "label", 1, 0, 'x' },    { "ndst", 1, 0, 'd' },
-		{ "flow-table", 1, 0, 'F' }, { "flow-rate", 1, 0, 'R' }, { 0 },
+		{ "flow-table", 1, 0, 'F' }, { "flow-rate", 1, 0, 'R' }, { "seconds", 1, 0, 'S' },
+		{ "pps", 1, 0, 'P' }, { 0 },
 	};
 	struct args a = {
 		.gen_if = "g0", .lb_if = "l0", .which = "dsrlb-lib", .kind = GEN_UDP4,
@@ -552,12 +634,13 @@ int main(int argc, char **argv)
 		.backends = 2, .table = 65537, .reps = 5,
 		.dst4 = "198.18.0.15", .dst6 = "2001:2:0:ff::15", .dport = 9,
 		.flow_size = 1000000, .flow_rate = 100000, /* dsrlb's defaults */
+		.seconds = 5, .rate = 100000,
 	};
 	const char *cmd;
 	int opt;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dsrlb-bench rate|cost|build [options]; see bench/run.sh\n");
+		fprintf(stderr, "usage: dsrlb-bench rate|cost|build|stream [options]; see bench/run.sh\n");
 		return 2;
 	}
 	cmd = argv[1];
@@ -587,6 +670,8 @@ int main(int argc, char **argv)
 		case 'd': a.ndst = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'F': a.flow_size = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'R': a.flow_rate = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'S': a.seconds = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'P': a.rate = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
@@ -601,6 +686,10 @@ int main(int argc, char **argv)
 		cmd_cost(&a);
 	} else if (!strcmp(cmd, "build")) {
 		cmd_build(&a);
+	} else if (!strcmp(cmd, "stream")) {
+		if (!a.gen_ns || !a.lb_ns)
+			die("stream needs --gen-ns and --lb-ns", 0);
+		cmd_stream(&a);
 	} else {
 		die("unknown command (rate, cost or build)", 0);
 	}

@@ -142,4 +142,27 @@ int bench_sink(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/*
+ * For the control-plane panel, where the generator's veth is also the
+ * backends' LAN: the generator's frames (sources in 198.19.0.0/16) are
+ * counted and dropped, everything else (health checks, ARP) goes on.
+ */
+SEC("xdp")
+int bench_sink_pass(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	__u32 zero = 0;
+	__u64 *n;
+
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    (bpf_ntohl(ip->saddr) >> 16) != ((198u << 8) | 19u))
+		return XDP_PASS;
+	n = bpf_map_lookup_elem(&sink_count, &zero);
+	if (n)
+		*n += 1;
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -73,12 +73,14 @@ struct {
 
 /*
  * Backend id -> its active flows (lc): raised when an lc VIP places a flow
- * on it, lowered by FIN/RST; the control plane rewrites it from the flow
- * table every few seconds, which also forgets flows that idled out.
+ * on it, lowered by FIN/RST; the control plane corrects it from the flow
+ * table (flows that idled out never said goodbye). Mapped by the control
+ * plane, which reads 262,144 counts without a syscall.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_MAX_BACKENDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __s64);
 } backend_conns SEC(".maps");

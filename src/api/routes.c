@@ -254,12 +254,24 @@ static enum MHD_Result status_json(const struct call *k)
 	{
 		struct loop_stats ls;
 
+		json_t *slow = json_array();
+		uint64_t now = clock_ms();
+
 		loop_stats(k->a->loop, &ls);
+		for (uint64_t i = ls.slow_n > LOOP_SLOW_KEPT ? ls.slow_n - LOOP_SLOW_KEPT : 0; i < ls.slow_n; i++) {
+			const struct loop_slow *s = &ls.slow[i % LOOP_SLOW_KEPT];
+
+			json_array_append_new(slow, json_pack("{s:s, s:f, s:f, s:f}", "callback", s->what,
+							      "seconds", s->ns / 1e9, "cpu_seconds",
+							      s->cpu_ns / 1e9, "ago_seconds",
+							      (now - s->at_ms) / 1000.0));
+		}
 		json_object_set_new(o, "loop",
-				    json_pack("{s:f, s:s, s:f, s:I, s:I}", "longest_callback_seconds",
+				    json_pack("{s:f, s:s, s:f, s:I, s:I, s:I, s:o}", "longest_callback_seconds",
 					      ls.longest_ns / 1e9, "longest_callback", ls.longest_what,
 					      "latest_timer_seconds", ls.latest_timer_ms / 1000.0,
-					      "fds", (json_int_t)ls.fds, "timers", (json_int_t)ls.timers));
+					      "fds", (json_int_t)ls.fds, "timers", (json_int_t)ls.timers,
+					      "slow_callbacks", (json_int_t)ls.slow_n, "slow", slow));
 	}
 	return send_json(k->c, 200, o);
 }

@@ -27,18 +27,30 @@
 #define FRESH_MS 1000
 #define STALE_MS 2500
 #define SLICE_NS 3000000ull
+/* DSRLB_TEST_SLICE_NS: a shorter slice, so that tests see listings of many slices. */
+static uint64_t slice_ns = SLICE_NS;
 
-/* A rendered body, shared by the responses that send it. */
+/*
+ * A rendered body, shared by the responses that send it: the slices' own
+ * buffers, one after the other (never grown into one: growing a 30 MB
+ * buffer copies it, 15 ms of one callback).
+ */
+struct chunk {
+	char *p;
+	size_t len;
+};
 struct blob {
 	int refs;
 	size_t len;
-	char data[];
+	int n;
+	struct chunk *c;
 };
 
 struct snap {
 	struct blob *cur;
 	uint64_t built_ms, version;
-	struct strbuf next;
+	struct strbuf next; /* the slice under way */
+	struct blob *parts; /* the slices before it */
 	bool building;
 	uint64_t building_version;
 	int vip, family;
@@ -54,33 +66,70 @@ struct snaps {
 
 static void blob_put(struct blob *b)
 {
-	if (b && !--b->refs)
+	if (b && !--b->refs) {
+		for (int i = 0; i < b->n; i++)
+			free(b->c[i].p);
+		free(b->c);
 		free(b);
+	}
 }
 
-static void render_slice(struct snaps *ss, enum snap_kind k)
+/* The slice's buffer joins the body under way (false: out of memory). */
+static bool seal(struct snap *s)
+{
+	struct blob *b = s->parts;
+	void *c;
+
+	if (!s->next.len)
+		return !s->next.oom;
+	if (!b && !(b = s->parts = calloc(1, sizeof(*b))))
+		return false;
+	c = realloc(b->c, sizeof(*b->c) * (size_t)(b->n + 1));
+	if (!c)
+		return false;
+	b->c = c;
+	b->c[b->n++] = (struct chunk){ s->next.s, s->next.len };
+	b->len += s->next.len;
+	s->next = (struct strbuf){ 0 };
+	return true;
+}
+
+/* A render from the start: of model version v. */
+static void restart(struct snap *s, uint64_t v)
+{
+	sb_free(&s->next);
+	s->next = (struct strbuf){ 0 };
+	if (s->parts) {
+		s->parts->refs = 1;
+		blob_put(s->parts);
+		s->parts = NULL;
+	}
+	s->vip = s->family = 0;
+	s->building_version = v;
+}
+
+/* Render VIPs into s until the listing is whole or the pass's time, from start, is spent. */
+static void render_slice(struct snaps *ss, enum snap_kind k, uint64_t start)
 {
 	struct snap *s = &ss->s[k];
 	const struct engine *e = ss->a->e;
 	const struct model *m = engine_model(e);
-	uint64_t start = clock_ns();
 
-	if (m->version != s->building_version) { /* changed meanwhile: start over */
-		s->next.len = 0;
-		s->vip = s->family = 0;
-		s->building_version = m->version;
-	}
+	if (m->version != s->building_version) /* changed meanwhile: start over */
+		restart(s, m->version);
 	while (!s->next.oom) {
 		if (s->vip >= m->c.nv) {
 			if (k != SNAP_METRICS || ++s->family >= RENDER_FAMILIES) {
 				s->building = false;
+				if (!seal(s))
+					s->next.oom = true;
 				return;
 			}
 			s->vip = 0;
 		}
 		if (k == SNAP_METRICS && !s->vip)
 			render_metrics_family_head(&s->next, s->family);
-		for (int n = 0; n < 64 && s->vip < m->c.nv; n++, s->vip++) {
+		for (int n = 0; n < 8 && s->vip < m->c.nv; n++, s->vip++) {
 			const struct cfg_vip *v = m->c.vips[s->vip];
 
 			switch (k) {
@@ -102,27 +151,30 @@ static void render_slice(struct snaps *ss, enum snap_kind k)
 				break;
 			}
 		}
-		if (clock_ns() - start > SLICE_NS)
-			return; /* the rest on the next pass */
+		if (clock_ns() - start > slice_ns) {
+			if (seal(s))
+				return; /* the rest on the next pass */
+			break;
+		}
 	}
 	s->building = false; /* out of memory: the waiters get a 500 */
+	s->next.oom = true;
 }
 
 static void finish(struct snaps *ss, struct snap *s)
 {
 	struct blob *b = NULL;
 
-	if (!s->next.oom && (b = malloc(sizeof(*b) + s->next.len + 1))) {
+	if (!s->next.oom && (s->parts || (s->parts = calloc(1, sizeof(*s->parts))))) {
+		b = s->parts; /* taken: 40 MB of /metrics is not copied */
 		b->refs = 1;
-		b->len = s->next.len;
-		memcpy(b->data, s->next.s ? s->next.s : "", s->next.len);
-		b->data[b->len] = 0;
+		s->parts = NULL;
 	}
+	restart(s, s->building_version);
 	blob_put(s->cur);
 	s->cur = b;
 	s->built_ms = clock_ms();
 	s->version = s->building_version;
-	sb_free(&s->next);
 	for (int i = 0; i < s->nwaiting; i++)
 		MHD_resume_connection(s->waiting[i]);
 	if (s->nwaiting)
@@ -133,14 +185,20 @@ static void finish(struct snaps *ss, struct snap *s)
 static void on_slice(void *ctx)
 {
 	struct snaps *ss = ctx;
-	bool more = false;
+	uint64_t start = clock_ns(); /* one pass's time for all the listings under way */
+	bool more = false, rendered = false;
 
 	for (int k = 0; k < SNAP__MAX; k++) {
 		struct snap *s = &ss->s[k];
 
 		if (!s->building)
 			continue;
-		render_slice(ss, (enum snap_kind)k);
+		if (rendered && clock_ns() - start > slice_ns) {
+			more = true;
+			continue;
+		}
+		rendered = true;
+		render_slice(ss, (enum snap_kind)k, start);
 		if (s->building)
 			more = true;
 		else
@@ -156,6 +214,8 @@ int snap_open(struct api *a)
 	if (!a->snaps)
 		return -ENOMEM;
 	a->snaps->a = a;
+	if (getenv("DSRLB_TEST_SLICE_NS"))
+		slice_ns = strtoull(getenv("DSRLB_TEST_SLICE_NS"), NULL, 10);
 	loop_timer_init(&a->snaps->t, on_slice, a->snaps, "listing render");
 	return 0;
 }
@@ -174,7 +234,7 @@ void snap_close(struct api *a)
 		for (int i = 0; i < s->nwaiting; i++)
 			MHD_resume_connection(s->waiting[i]);
 		free(s->waiting);
-		sb_free(&s->next);
+		restart(s, 0);
 		blob_put(s->cur);
 	}
 	free(ss);
@@ -186,7 +246,22 @@ struct parts {
 	char *head, *tail;
 	size_t hl, tl;
 	struct blob *b;
+	int ci;       /* the chunk that holds the body at bpos (MHD reads in order) */
+	uint64_t bpos; /* where chunk ci starts, in the body */
 };
+
+/* The body from body offset at: where, and how much is contiguous there. */
+static const char *body_at(struct parts *p, uint64_t at, size_t *len)
+{
+	if (at < p->bpos)
+		p->ci = 0, p->bpos = 0; /* read again from before: walk from the start */
+	while (p->ci < p->b->n && at >= p->bpos + p->b->c[p->ci].len)
+		p->bpos += p->b->c[p->ci++].len;
+	if (p->ci >= p->b->n)
+		return NULL;
+	*len = p->b->c[p->ci].len - (size_t)(at - p->bpos);
+	return p->b->c[p->ci].p + (at - p->bpos);
+}
 
 static ssize_t parts_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -195,20 +270,21 @@ static ssize_t parts_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	while (n < max) {
 		const char *src;
-		size_t len, at;
+		size_t len, k;
 
 		if (pos < p->hl) {
-			src = p->head, len = p->hl, at = (size_t)pos;
+			src = p->head + pos, len = p->hl - (size_t)pos;
 		} else if (pos < p->hl + p->b->len) {
-			src = p->b->data, len = p->b->len, at = (size_t)pos - p->hl;
+			if (!(src = body_at(p, pos - p->hl, &len)))
+				break;
 		} else if (pos < p->hl + p->b->len + p->tl) {
-			src = p->tail, len = p->tl, at = (size_t)pos - p->hl - p->b->len;
+			len = p->hl + p->b->len + p->tl - (size_t)pos;
+			src = p->tail + (p->tl - len);
 		} else {
 			break;
 		}
-		size_t k = len - at < max - n ? len - at : max - n;
-
-		memcpy(buf + n, src + at, k);
+		k = len < max - n ? len : max - n;
+		memcpy(buf + n, src, k);
 		n += k;
 		pos += k;
 	}
@@ -259,6 +335,15 @@ static void head_tail(struct api *a, enum snap_kind k, bool wrap, struct strbuf 
 			     "# TYPE dsrlb_loop_latest_timer_seconds gauge\n"
 			     "dsrlb_loop_latest_timer_seconds %.3f\n",
 			  ls.longest_ns / 1e9, ls.latest_timer_ms / 1000.0);
+		hist_render(t, "dsrlb_loop_callback_seconds",
+			    "How long each callback of the daemon's loop ran (nothing else runs meanwhile).",
+			    &ls.callback);
+		hist_render(t, "dsrlb_loop_callback_cpu_seconds",
+			    "The CPU time each callback of the daemon's loop used (the rest of its time, the CPU ran something else).",
+			    &ls.callback_cpu);
+		hist_render(t, "dsrlb_health_probe_late_seconds",
+			    "How late each health probe started after its time.",
+			    engine_probe_lateness(a->e));
 		break;
 	}
 	case SNAP__MAX:
@@ -279,9 +364,7 @@ enum MHD_Result snap_respond(struct api *a, struct MHD_Connection *c, enum snap_
 	if (current && now - s->built_ms >= FRESH_MS && !s->building) {
 		/* the next one, in the background: this request gets the last one */
 		s->building = true;
-		s->building_version = m->version;
-		s->vip = s->family = 0;
-		s->next.len = 0;
+		restart(s, m->version);
 		loop_timer_at(a->loop, &ss->t, now);
 	}
 	if (current && now - s->built_ms < STALE_MS) {
@@ -317,9 +400,7 @@ enum MHD_Result snap_respond(struct api *a, struct MHD_Connection *c, enum snap_
 	}
 	if (!s->building) {
 		s->building = true;
-		s->building_version = m->version;
-		s->vip = s->family = 0;
-		s->next.len = 0;
+		restart(s, m->version);
 		loop_timer_at(a->loop, &ss->t, now);
 	}
 	if (s->nwaiting == s->capw) {

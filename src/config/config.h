@@ -21,6 +21,7 @@
 
 #include "dataplane/dataplane.h"
 #include "lib/addr.h"
+#include "lib/hmap.h"
 
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BACKENDS_PER_VIP 4096
@@ -106,6 +107,7 @@ struct cfg {
 	int nv, capv;
 	char **origins;             /* the files VIPs came from (cfg_vip.origin points here) */
 	int norigins;
+	struct hmap origin_index;   /* a path's hash -> the origin (cfg_origin: 10,000 files) */
 };
 
 /* Defaults for everything that is optional. */

@@ -160,20 +160,39 @@ bool cfg_is_vip_addr(void *ctx, const struct dsrlb_addr *a)
 	return false;
 }
 
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
 const char *cfg_origin(struct cfg *c, const char *path)
 {
+	uint64_t h = path_hash(path);
+	char *o = hmap_get(&c->origin_index, &h, sizeof(h));
 	void *p;
 
-	for (int i = 0; i < c->norigins; i++)
-		if (!strcmp(c->origins[i], path))
-			return c->origins[i];
+	if (o && !strcmp(o, path))
+		return o;
+	if (o) /* two paths of one hash (never seen): the slow way */
+		for (int i = 0; i < c->norigins; i++)
+			if (!strcmp(c->origins[i], path))
+				return c->origins[i];
 	p = realloc(c->origins, sizeof(*c->origins) * (size_t)(c->norigins + 1));
 	if (!p)
 		return NULL;
 	c->origins = p;
-	if (!(c->origins[c->norigins] = strdup(path)))
+	if (!(o = strdup(path)))
 		return NULL;
-	return c->origins[c->norigins++];
+	if (!hmap_get(&c->origin_index, &h, sizeof(h)) && hmap_put(&c->origin_index, &h, sizeof(h), o)) {
+		free(o);
+		return NULL;
+	}
+	c->origins[c->norigins++] = o;
+	return o;
 }
 
 const char *cfg_api_socket_default(void)
@@ -209,6 +228,7 @@ void cfg_free(struct cfg *c)
 	for (int i = 0; i < c->norigins; i++)
 		free(c->origins[i]);
 	free(c->origins);
+	hmap_free(&c->origin_index);
 	c->vips = NULL;
 	c->origins = NULL;
 	c->nv = c->capv = c->norigins = 0;

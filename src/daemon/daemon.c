@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,18 +103,64 @@ static void raise_nofile(void)
 	}
 }
 
+/*
+ * The engine opened on c (the engine's from now on), the backends' MACs
+ * waited for, the data plane attached, the API open. 0, or -1 with the
+ * reason logged and everything stopped.
+ */
+static int start(struct daemon *d, struct cfg *c, struct api **api)
+{
+	struct cfg api_cfg = *c; /* the api settings (and interface), read before the engine takes c */
+	uint64_t deadline = clock_ms() + (uint64_t)c->resolve_timeout_ms;
+	char err[512];
+
+	api_cfg.vips = NULL;
+	api_cfg.nv = 0;
+	api_cfg.origins = NULL;
+	api_cfg.norigins = 0;
+	api_cfg.origin_index = (struct hmap){ 0 };
+	if (engine_open(&d->e, d->l, c, d->path != NULL, err, sizeof(err))) {
+		log_errx("%s", err);
+		return -1;
+	}
+	/* The backends' MACs: the loop runs (neighbour events) until they are known. */
+	while (engine_resolving(d->e) && clock_ms() < deadline && !d->stop)
+		loop_run_once(d->l, 50);
+	if (d->stop) {
+		engine_stop(d->e, true);
+		return -1;
+	}
+	if (engine_attach(d->e, d->path == NULL, err, sizeof(err))) {
+		log_errx("%s", err);
+		engine_stop(d->e, true);
+		return -1;
+	}
+	if (d->path && api_open(api, d->l, &api_cfg, d->e, d->path, err, sizeof(err))) {
+		log_errx("%s", err);
+		engine_stop(d->e, false);
+		return -1;
+	}
+	return 0;
+}
+
 int daemon_serve(struct cfg *c, const char *path, int verbose, int stats_interval)
 {
 	struct daemon d = { .path = path, .sfd = -1, .verbose = verbose,
 			    .stats_interval = stats_interval };
 	struct api *api = NULL;
-	struct cfg api_cfg;
-	char err[512], iface[IF_NAMESIZE];
+	char iface[IF_NAMESIZE];
 	sigset_t set;
 	uint64_t deadline;
 	int r, rc = 1;
 
 	raise_nofile();
+	/*
+	 * Listings of 10,000 VIPs grow buffers of tens of MB. Mapped on their
+	 * own, such a buffer grows by mremap; from the heap (where glibc's
+	 * moving threshold would put them after the first is freed) each
+	 * doubling copies it, 10-20 ms of one callback.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -126,39 +173,9 @@ int daemon_serve(struct cfg *c, const char *path, int verbose, int stats_interva
 		cfg_free(c);
 		goto out;
 	}
-	api_cfg = *c; /* the api settings (and interface), read before the engine takes c */
-	api_cfg.vips = NULL;
-	api_cfg.nv = 0;
-	api_cfg.origins = NULL;
-	api_cfg.norigins = 0;
 	snprintf(iface, sizeof(iface), "%s", c->iface);
-	deadline = clock_ms() + (uint64_t)c->resolve_timeout_ms;
-	r = engine_open(&d.e, d.l, c, path != NULL, err, sizeof(err));
-	if (r) {
-		log_errx("%s", err);
+	if (start(&d, c, &api))
 		goto out;
-	}
-	/* The backends' MACs: the loop runs (neighbour events) until they are known. */
-	while (engine_resolving(d.e) && clock_ms() < deadline && !d.stop)
-		loop_run_once(d.l, 50);
-	if (d.stop) {
-		engine_stop(d.e, true);
-		d.e = NULL;
-		goto out;
-	}
-	r = engine_attach(d.e, path == NULL, err, sizeof(err));
-	if (r) {
-		log_errx("%s", err);
-		engine_stop(d.e, true);
-		d.e = NULL;
-		goto out;
-	}
-	if (path && api_open(&api, d.l, &api_cfg, d.e, path, err, sizeof(err))) {
-		log_errx("%s", err);
-		engine_stop(d.e, false);
-		d.e = NULL;
-		goto out;
-	}
 	log_info("balancing; SIGINT or SIGTERM detaches and exits%s",
 		 path ? ", SIGHUP reloads the config" : "");
 	fflush(stderr);

@@ -194,11 +194,26 @@ void loop_timer_at(struct loop *l, struct loop_timer *t, uint64_t at)
 
 /* ---- running ---------------------------------------------------------------------- */
 
-static void took(struct loop *l, uint64_t start, const char *what)
+/*
+ * A callback ran from start (wall) and cpu (this thread's CPU time): how
+ * long it held the loop, and how much of that it worked (the rest, another
+ * thread or process had the CPU).
+ */
+static void took(struct loop *l, uint64_t start, uint64_t cpu, const char *what)
 {
-	uint64_t d = clock_ns() - start;
+	uint64_t d = clock_ns() - start, c = clock_thread_ns() - cpu;
 
 	l->st.callbacks++;
+	hist_add(&l->st.callback, (double)d / 1e9);
+	hist_add(&l->st.callback_cpu, (double)c / 1e9);
+	if (d > LOOP_SLOW_NS) {
+		struct loop_slow *s = &l->st.slow[l->st.slow_n++ % LOOP_SLOW_KEPT];
+
+		snprintf(s->what, sizeof(s->what), "%s", what ? what : "?");
+		s->ns = d;
+		s->cpu_ns = c;
+		s->at_ms = clock_ms();
+	}
 	if (d > l->st.longest_ns) {
 		l->st.longest_ns = d;
 		snprintf(l->st.longest_what, sizeof(l->st.longest_what), "%s", what ? what : "?");
@@ -226,7 +241,7 @@ int loop_run_once(struct loop *l, int max_ms)
 		int fd = (int)(uint32_t)ev[i].data.u64;
 		uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
 		struct fd_entry *f;
-		uint64_t start;
+		uint64_t start, cpu;
 
 		if ((size_t)fd >= l->nfds_cap)
 			continue;
@@ -234,8 +249,9 @@ int loop_run_once(struct loop *l, int max_ms)
 		if (!f->fn || f->gen != gen)
 			continue; /* removed by an earlier callback of this pass */
 		start = clock_ns();
+		cpu = clock_thread_ns();
 		f->fn(f->ctx, fd, ev[i].events);
-		took(l, start, l->fds[fd].what ? l->fds[fd].what : "fd");
+		took(l, start, cpu, l->fds[fd].what ? l->fds[fd].what : "fd");
 	}
 	/* Timers due now; those armed by these callbacks wait for the next pass. */
 	now = clock_ms();
@@ -251,7 +267,7 @@ int loop_run_once(struct loop *l, int max_ms)
 	}
 	for (size_t i = 0; i < ndue; i++) {
 		struct loop_timer *t = due[i];
-		uint64_t start;
+		uint64_t start, cpu;
 
 		if (t->slot != LOOP_TIMER_DUE)
 			continue; /* stopped by an earlier callback */
@@ -259,8 +275,9 @@ int loop_run_once(struct loop *l, int max_ms)
 		if (now - t->at > l->st.latest_timer_ms)
 			l->st.latest_timer_ms = now - t->at;
 		start = clock_ns();
+		cpu = clock_thread_ns();
 		t->fn(t->ctx);
-		took(l, start, t->what);
+		took(l, start, cpu, t->what);
 	}
 	return 0;
 }
@@ -276,7 +293,14 @@ void loop_stats_reset(struct loop *l)
 {
 	uint64_t p = l->st.passes, c = l->st.callbacks;
 
+	struct loop_stats keep = l->st;
+
 	memset(&l->st, 0, sizeof(l->st));
 	l->st.passes = p;
 	l->st.callbacks = c;
+	/* a histogram only grows (readers take differences), and so does the record of slow ones */
+	l->st.callback = keep.callback;
+	l->st.callback_cpu = keep.callback_cpu;
+	memcpy(l->st.slow, keep.slow, sizeof(keep.slow));
+	l->st.slow_n = keep.slow_n;
 }

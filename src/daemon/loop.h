@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "lib/hist.h"
+
 struct loop;
 
 typedef void (*loop_fd_fn)(void *ctx, int fd, uint32_t events);
@@ -55,12 +57,24 @@ static inline bool loop_timer_armed(const struct loop_timer *t)
 /* Wait at most max_ms (-1: until something happens), then run what is due. */
 int loop_run_once(struct loop *l, int max_ms);
 
+/* The latest callbacks that ran longer than LOOP_SLOW_NS: what, how long, when. */
+#define LOOP_SLOW_NS 5000000ull
+#define LOOP_SLOW_KEPT 16
+struct loop_slow {
+	char what[48];
+	uint64_t ns, cpu_ns, at_ms; /* wall, and the loop thread's CPU time in it */
+};
+
 struct loop_stats {
 	uint64_t passes;
 	uint64_t callbacks;
 	uint64_t longest_ns;       /* the longest single callback since loop_stats_reset */
 	char longest_what[48];     /* and what it was */
 	uint64_t latest_timer_ms;  /* the latest any timer fired after its time */
+	struct hist callback;      /* how long each callback ran, since the start */
+	struct hist callback_cpu;  /* and how much CPU time it used in that */
+	struct loop_slow slow[LOOP_SLOW_KEPT]; /* a ring; slow_n counts every one */
+	uint64_t slow_n;
 	size_t fds, timers;
 };
 void loop_stats(const struct loop *l, struct loop_stats *out);

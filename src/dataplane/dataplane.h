@@ -110,6 +110,10 @@ struct dp_swap {
 	int fd1;
 	int tmp_fd;        /* a map made for the swap, closed at the finish */
 	bool fail;         /* refused on cue (lib/fault.h), decided when staged */
+	/* DP_SWAP_INDEX: the slots of the new index, written into its map by dp_swap_run */
+	uint32_t *ikeys, in;
+	struct dsrlb_vip_slot *ivals;
+	bool fail_fill;
 	int err;
 };
 int dp_rings_stage(struct dp *dp, struct dp_swap *s);
@@ -172,6 +176,9 @@ typedef void (*dp_flow_cb)(const struct dsrlb_flow_key *k, const struct dsrlb_fl
 int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out);
 int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
 		      bool *done);
+/* The same in two steps: fetch (anywhere; it touches only w), then each on the loop (true: the end). */
+int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max);
+bool dp_flow_walk_each(struct dp_flow_walk *w, dp_flow_cb cb, void *ctx);
 void dp_flow_walk_free(struct dp_flow_walk *w);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
 uint32_t dp_now(void);

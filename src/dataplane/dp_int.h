@@ -30,6 +30,7 @@ struct dp {
 	struct ring *rings[DSRLB_MAX_VIPS];
 	struct ring *spare; /* stands in for the rings of removed VIPs (see rings.c) */
 	struct dsrlb_vip_info *info; /* vip_info, mapped */
+	int64_t *conns;              /* backend_conns, mapped */
 	/* The backends map as written last: generations without a read per write. */
 	struct dsrlb_backend *shadow;
 	/* The VIP index as staged (index.c): the entries, and where each key is. */

@@ -214,6 +214,13 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 		err = -errno;
 		goto fail;
 	}
+	dp->conns = mmap(NULL, (size_t)DSRLB_MAX_BACKENDS * sizeof(int64_t), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, bpf_map__fd(dp->skel->maps.backend_conns), 0);
+	if (dp->conns == MAP_FAILED) {
+		dp->conns = NULL;
+		err = -errno;
+		goto fail;
+	}
 	err = shadow_load(dp);
 	if (!err)
 		err = opts->pin_dir ? adopt_or_init(dp, opts) : dp_rings_adopt(dp, 0);
@@ -248,6 +255,8 @@ void dp_close(struct dp *dp)
 	ring_free(dp->spare);
 	if (dp->info)
 		munmap(dp->info, dp_info_bytes());
+	if (dp->conns)
+		munmap(dp->conns, (size_t)DSRLB_MAX_BACKENDS * sizeof(int64_t));
 	dsrlb_bpf__destroy(dp->skel);
 	free(dp->shadow);
 	free(dp->entries);

@@ -125,37 +125,32 @@ int dp_ids_foreach(struct dp *dp, dp_ids_cb cb, void *ctx)
 	return err;
 }
 
+/* backend_conns is mapped: the program adds atomically, we read and store whole values. */
 int dp_conns_get(struct dp *dp, uint32_t id, int64_t *n)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.backend_conns), &id, n) ? -errno : 0;
+	if (id >= DSRLB_MAX_BACKENDS)
+		return -EINVAL;
+	*n = __atomic_load_n(&dp->conns[id], __ATOMIC_RELAXED);
+	return 0;
 }
 
 int dp_conns_set(struct dp *dp, uint32_t id, int64_t n)
 {
-	return dp_write(bpf_map__fd(dp->skel->maps.backend_conns), &id, &n, BPF_ANY);
+	if (id >= DSRLB_MAX_BACKENDS)
+		return -EINVAL;
+	if (dp_write_fails())
+		return -EIO;
+	__atomic_store_n(&dp->conns[id], n, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	uint32_t *keys = calloc(n ? n : 1, sizeof(*keys)), prev = first - 1, count = n;
-	int64_t *v = calloc(n ? n : 1, sizeof(*v));
-	int err = 0;
-
-	if (!keys || !v) {
-		err = -ENOMEM;
-	} else if (bpf_map_lookup_batch(bpf_map__fd(dp->skel->maps.backend_conns),
-					first ? &prev : NULL, &prev, keys, v, &count, &o) &&
-		   errno != ENOENT) {
-		err = -errno;
-	} else {
-		for (uint32_t i = 0; i < count; i++)
-			if (keys[i] >= first && keys[i] - first < n)
-				out[keys[i] - first] = v[i];
-	}
-	free(keys);
-	free(v);
-	return err;
+	if (first > DSRLB_MAX_BACKENDS || n > DSRLB_MAX_BACKENDS - first)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = __atomic_load_n(&dp->conns[first + i], __ATOMIC_RELAXED);
+	return 0;
 }
 
 uint32_t dp_now(void)
@@ -170,7 +165,9 @@ struct dp_flow_walk {
 	struct dsrlb_flow *vals;
 	uint32_t cap;
 	uint32_t cursor; /* a hash map's batch cursor is a bucket */
-	bool started;
+	bool started, end;
+	uint32_t n; /* fetched */
+	int fd;
 };
 
 int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out)
@@ -180,6 +177,7 @@ int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out)
 	if (!w)
 		return -ENOMEM;
 	w->dp = dp;
+	w->fd = bpf_map__fd(dp->skel->maps.flows);
 	*out = w;
 	return 0;
 }
@@ -193,14 +191,14 @@ void dp_flow_walk_free(struct dp_flow_walk *w)
 	free(w);
 }
 
-int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
-		      bool *done)
+int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	int fd = bpf_map__fd(w->dp->skel->maps.flows);
+	int fd = w->fd;
 	uint32_t n = max;
-	bool end = false;
 
+	w->n = 0;
+	w->end = false;
 	if (w->cap < max) {
 		void *k = realloc(w->keys, sizeof(*w->keys) * max), *v;
 
@@ -214,20 +212,35 @@ int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void 
 		w->cap = max;
 	}
 	/*
-	 * The table changes meanwhile:
-	 * an entry may be seen twice or not at all, and the next walk corrects it.
+	 * The table changes meanwhile: an entry may be seen twice or not at
+	 * all, and the next walk corrects it. A sparse table's call visits
+	 * every bucket up to the next entries (a million of them: ~20 ms).
 	 */
 	if (bpf_map_lookup_batch(fd, w->started ? &w->cursor : NULL, &w->cursor, w->keys, w->vals, &n,
 				 &o)) {
 		if (errno != ENOENT)
 			return -errno;
-		end = true;
+		w->end = true;
 	}
-	w->started = true;
-	for (uint32_t i = 0; i < n; i++)
-		cb(&w->keys[i], &w->vals[i], ctx);
-	*done = end;
-	if (end)
-		w->started = false; /* the next step starts over */
+	w->started = !w->end; /* the step after the end starts over */
+	w->n = n;
 	return (int)n;
+}
+
+bool dp_flow_walk_each(struct dp_flow_walk *w, dp_flow_cb cb, void *ctx)
+{
+	for (uint32_t i = 0; i < w->n; i++)
+		cb(&w->keys[i], &w->vals[i], ctx);
+	return w->end;
+}
+
+int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
+		      bool *done)
+{
+	int r = dp_flow_walk_fetch(w, max);
+
+	if (r < 0)
+		return r;
+	*done = dp_flow_walk_each(w, cb, ctx);
+	return r;
 }

@@ -25,6 +25,28 @@ static void swap_one(struct dp_swap *s, int map_fd, int fd)
 	s->fail = dp_write_fails();
 }
 
+/* The index's new map, made and filled (on the worker): its fd in fd1, or -errno. */
+static int index_fill(struct dp_swap *s)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t count = s->in;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_vip_index", sizeof(uint32_t),
+			    sizeof(struct dsrlb_vip_slot), VIPINDEX_TABLE_SLOTS, NULL);
+	if (fd < 0)
+		return -errno;
+	s->tmp_fd = fd;
+	if (s->fail_fill)
+		return -EIO;
+	if (s->in && bpf_map_update_batch(fd, s->ikeys, s->ivals, &count, &o))
+		return -errno;
+	if (count != s->in)
+		return -EIO;
+	s->fd1 = fd;
+	return 0;
+}
+
 void dp_swap_run(struct dp_swap *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
@@ -32,7 +54,9 @@ void dp_swap_run(struct dp_swap *s)
 	s->count = 0;
 	if (!s->n)
 		return;
-	if (s->fail) {
+	if (s->kind == DP_SWAP_INDEX && (s->err = index_fill(s))) {
+		return;
+	} else if (s->fail) {
 		s->err = -EIO;
 	} else if (s->n == 1) {
 		s->err = bpf_map_update_elem(s->map_fd, s->keys, s->fds, BPF_ANY) ? -errno : 0;
@@ -51,6 +75,10 @@ static void swap_release(struct dp_swap *s)
 		free(s->keys);
 	if (s->fds != &s->fd1)
 		free(s->fds);
+	free(s->ikeys);
+	free(s->ivals);
+	s->ikeys = NULL;
+	s->ivals = NULL;
 	if (s->tmp_fd >= 0)
 		close(s->tmp_fd);
 	s->keys = NULL;
@@ -90,18 +118,21 @@ int dp_rings_stage(struct dp *dp, struct dp_swap *s)
 	return 0;
 }
 
+/*
+ * The new index, placed here (the CPU's part); the worker makes its map,
+ * fills it and swaps it in (dp_swap_run), so the loop waits for neither.
+ */
 int dp_index_stage(struct dp *dp, struct dp_swap *s)
 {
-	struct dsrlb_vip_slot *table = malloc(sizeof(*table) * VIPINDEX_TABLE_SLOTS), *vals;
-	uint32_t *keys, n = 0;
-	int err, fd = -1;
+	struct dsrlb_vip_slot *table = malloc(sizeof(*table) * VIPINDEX_TABLE_SLOTS);
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->tmp_fd = -1;
 	s->kind = DP_SWAP_INDEX;
-	keys = calloc(dp->nentries ? (size_t)dp->nentries : 1, sizeof(*keys));
-	vals = calloc(dp->nentries ? (size_t)dp->nentries : 1, sizeof(*vals));
-	if (!table || !keys || !vals) {
+	s->ikeys = calloc(dp->nentries ? (size_t)dp->nentries : 1, sizeof(*s->ikeys));
+	s->ivals = calloc(dp->nentries ? (size_t)dp->nentries : 1, sizeof(*s->ivals));
+	if (!table || !s->ikeys || !s->ivals) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -112,28 +143,18 @@ int dp_index_stage(struct dp *dp, struct dp_swap *s)
 	for (uint32_t i = 0; i < VIPINDEX_TABLE_SLOTS; i++) {
 		if (!table[i].family)
 			continue;
-		keys[n] = i;
-		vals[n++] = table[i];
+		s->ikeys[s->in] = i;
+		s->ivals[s->in++] = table[i];
 	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_vip_index", sizeof(uint32_t),
-			    sizeof(struct dsrlb_vip_slot), VIPINDEX_TABLE_SLOTS, NULL);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = dp_write_batch(fd, keys, vals, n);
-	if (!err) {
-		swap_one(s, bpf_map__fd(dp->skel->maps.vip_index), fd);
-		s->kind = DP_SWAP_INDEX;
-		s->tmp_fd = fd;
-		fd = -1;
-	}
+	s->fail_fill = s->in && dp_write_fails();
+	swap_one(s, bpf_map__fd(dp->skel->maps.vip_index), -1);
+	if (s->fail_fill)
+		s->fail = false; /* the update is never tried */
+	s->kind = DP_SWAP_INDEX;
 out:
-	if (fd >= 0)
-		close(fd);
 	free(table);
-	free(keys);
-	free(vals);
+	if (err)
+		swap_release(s);
 	return err;
 }
 

@@ -15,6 +15,10 @@
 #include <string.h>
 
 #include "engine/apply.h"
+
+/* The most CPU time one step of a run takes before it lets the loop go on. */
+#define APPLY_SLICE_NS 2000000ull
+#include "lib/clock.h"
 #include "lib/fault.h"
 
 static void roll_back(struct dp *dp, struct plan *p, struct apply_undo *u)
@@ -108,25 +112,40 @@ static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 	return r;
 }
 
-static int index_rebuild(struct dp *dp, struct app *a, struct plan *p)
+/*
+ * The routes of the whole index again, staged a slice of VIP ids at a time
+ * (10,000 VIPs take 5 ms): every VIP that stays or comes, none that goes.
+ * 1 when all are staged, 0 to go on at the next pass, or -errno.
+ */
+static int index_routes(struct apply_run *run, bool all)
 {
-	bool *gone = fcalloc(DSRLB_MAX_VIPS, sizeof(*gone));
+	struct plan *p = run->p;
+	uint64_t start = clock_ns();
 	int r = 0;
 
-	if (!gone)
-		return -ENOMEM;
-	dp_index_reset(dp);
-	/* a VIP id keeps its spec: an applied VIP that stays routes as it did */
-	for (int i = 0; i < p->nv; i++)
-		gone[p->v[i].id] = p->v[i].old && !p->v[i].next;
-	for (uint32_t v = 0; v < DSRLB_MAX_VIPS && !r; v++)
-		if (a->vip[v] && !gone[v])
-			r = route(dp, a->vip[v], v);
+	if (!run->iv) {
+		run->gone = fcalloc(DSRLB_MAX_VIPS, sizeof(*run->gone));
+		if (!run->gone)
+			return -ENOMEM;
+		dp_index_reset(run->dp);
+		/* a VIP id keeps its spec: an applied VIP that stays routes as it did */
+		for (int i = 0; i < p->nv; i++)
+			run->gone[p->v[i].id] = p->v[i].old && !p->v[i].next;
+	}
+	for (; run->iv < DSRLB_MAX_VIPS && !r; run->iv++) {
+		if (run->a->vip[run->iv] && !run->gone[run->iv])
+			r = route(run->dp, run->a->vip[run->iv], run->iv);
+		if (!all && !(run->iv & 255) && clock_ns() - start > APPLY_SLICE_NS) {
+			run->iv++;
+			return r ? r : 0;
+		}
+	}
 	for (int i = 0; i < p->nv && !r; i++)
 		if (p->v[i].next && !p->v[i].old)
-			r = route(dp, p->v[i].next, p->v[i].id);
-	free(gone);
-	return r ?: dp_index_check(dp);
+			r = route(run->dp, p->v[i].next, p->v[i].id);
+	free(run->gone);
+	run->gone = NULL;
+	return r ? r : 1;
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -142,6 +161,7 @@ enum stage {
 };
 
 static void on_swapped(struct worker_job *j);
+static void step(struct apply_run *run);
 
 static void swap_work(struct worker_job *j)
 {
@@ -192,15 +212,14 @@ static void run_end(struct apply_run *run)
 	free(run->u.written);
 	free(run->u.w);
 	memset(&run->u, 0, sizeof(run->u));
+	free(run->gone);
+	run->gone = NULL;
 	run->done(run);
 }
 
-/* The index's routes: every VIP that stays or comes (index_rebuild), staged for its swap. */
-static int index_stage(struct apply_run *run)
+static void on_slice(void *ctx)
 {
-	int r = index_rebuild(run->dp, run->a, run->p);
-
-	return r ?: dp_index_stage(run->dp, &run->swap);
+	step(ctx);
 }
 
 /*
@@ -211,6 +230,7 @@ static void step(struct apply_run *run)
 {
 	struct dp *dp = run->dp;
 	struct plan *p = run->p;
+	int r;
 
 	while (!run->r) {
 		switch (run->stage) {
@@ -269,7 +289,17 @@ static void step(struct apply_run *run)
 				run->stage = AP_TAIL;
 				break;
 			}
-			if (wait_swap(run, index_stage(run), AP_INDEX_DONE, "write the VIP index"))
+			run->step = "write the VIP index";
+			r = index_routes(run, !run->w || !run->l);
+			if (!r) { /* the rest of the routes on the next pass */
+				loop_timer_at(run->l, &run->slice, clock_ms());
+				return;
+			}
+			if (r < 0) {
+				run->r = r;
+				break;
+			}
+			if (wait_swap(run, dp_index_stage(dp, &run->swap), AP_INDEX_DONE, "write the VIP index"))
 				return;
 			break;
 		case AP_INDEX_DONE:
@@ -306,6 +336,10 @@ void apply_start(struct apply_run *run)
 	run->err[0] = 0;
 	run->stage = AP_BEGIN;
 	run->step = "";
+	run->iv = 0;
+	run->gone = NULL;
+	if (run->l)
+		loop_timer_init(&run->slice, on_slice, run, "engine: apply");
 	memset(&run->swap, 0, sizeof(run->swap));
 	run->u = (struct apply_undo){ .flipped = fcalloc((size_t)p->nv + 1, sizeof(bool)),
 				      .written = fcalloc((size_t)p->nv + 1, sizeof(bool)),

@@ -30,6 +30,7 @@ struct apply_run {
 	struct app *a;
 	struct plan *p;
 	struct worker *w;                   /* NULL: wait in place */
+	struct loop *l;                     /* NULL (or no worker): every step in one go */
 	void (*done)(struct apply_run *run); /* r, and err when r is not 0 */
 	void *ctx;
 	int r;
@@ -40,6 +41,9 @@ struct apply_run {
 	struct apply_undo u;
 	struct dp_swap swap;
 	struct worker_job job;
+	struct loop_timer slice; /* the next slice of a long step */
+	uint32_t iv;             /* the index's routes: the next VIP id */
+	bool *gone;
 };
 
 /*

@@ -212,6 +212,11 @@ const char *engine_iface(const struct engine *e)
 	return e->m.c.iface;
 }
 
+const struct hist *engine_probe_lateness(const struct engine *e)
+{
+	return health_lateness(e->health);
+}
+
 const char *engine_mode(const struct engine *e)
 {
 	return e->used == DP_MODE_SKB ? "skb" : "native";

@@ -27,6 +27,7 @@
 
 #include "config/model.h"
 #include "daemon/loop.h"
+#include "lib/hist.h"
 
 struct engine;
 
@@ -87,6 +88,9 @@ const char *engine_origin(struct engine *e, const char *path);
 const char *engine_iface(const struct engine *e);
 /* "native" or "skb" */
 const char *engine_mode(const struct engine *e);
+
+/* How late each health probe started after its time (the loop's health, seen from a check). */
+const struct hist *engine_probe_lateness(const struct engine *e);
 
 /* Print one line per VIP (and reasons) at log level info. */
 void engine_print_stats(struct engine *e, const char *when);

@@ -53,6 +53,9 @@ struct engine {
 	int64_t *active, *counted, *walk_active, *walk_counted;
 	int64_t *conns; /* lc's active counts as the program keeps them (sampled) */
 	int64_t *walk_conns; /* and as the walk under way started */
+	struct worker *walker; /* fetches the walk's batches */
+	struct worker_job walk_job;
+	int walk_r;
 	int64_t *prev_conns, *prev_counted; /* as the last walk started, and what it counted */
 	bool walking;
 	uint64_t live, walk_live;

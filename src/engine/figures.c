@@ -8,6 +8,7 @@
  * forgets flows that idled out or vanished without a FIN).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,29 +117,46 @@ static void lc_rewrite(struct engine *e)
 	}
 }
 
-static void on_recount(void *ctx)
+static void walk_fetch(struct worker_job *j)
 {
-	struct engine *e = ctx;
-	bool done = false;
-	int64_t *t;
-	int r;
+	struct engine *e = (struct engine *)((char *)j - offsetof(struct engine, walk_job));
 
-	if (!e->walk && dp_flow_walk_new(e->dp, &e->walk))
-		goto again;
-	if (!e->walking) { /* lc's counts as the walk starts (see lc_rewrite) */
-		e->walking = true;
-		if (e->app.bids.hw && dp_conns_read(e->dp, 0, e->app.bids.hw, e->walk_conns))
-			memset(e->walk_conns, 0xff, sizeof(*e->walk_conns) * DSRLB_MAX_BACKENDS);
-	}
-	r = dp_flow_walk_step(e->walk, WALK_SLICE, count_flow, e, &done);
-	if (r < 0) {
+	e->walk_r = dp_flow_walk_fetch(e->walk, WALK_SLICE);
+}
+
+static void walk_fetched(struct worker_job *j);
+
+/* The next batch of the walk, fetched on the walker's thread (a sparse table's is slow). */
+static void walk_next(struct engine *e)
+{
+	e->walk_job = (struct worker_job){ .work = walk_fetch, .done = walk_fetched,
+					   .what = "flow table batch" };
+	worker_run(e->walker, &e->walk_job);
+}
+
+static void walk_again(struct engine *e)
+{
+	e->walking = false;
+	memset(e->walk_active, 0, sizeof(*e->walk_active) * DSRLB_MAX_BACKENDS);
+	memset(e->walk_counted, 0, sizeof(*e->walk_counted) * DSRLB_MAX_BACKENDS);
+	e->walk_live = 0;
+	loop_timer_at(e->l, &e->recount, clock_ms() + RECOUNT_MS);
+}
+
+/* A batch is back: count it, then the next one, or at the end take the counts. */
+static void walk_fetched(struct worker_job *j)
+{
+	struct engine *e = (struct engine *)((char *)j - offsetof(struct engine, walk_job));
+	int64_t *t;
+
+	if (e->walk_r < 0) {
 		log_warnx("cannot count the flows in the flow table: %s; the counts stay as they are",
-			  strerror(-r));
-		done = false;
-		goto again;
+			  strerror(-e->walk_r));
+		walk_again(e);
+		return;
 	}
-	if (!done) {
-		loop_timer_at(e->l, &e->recount, clock_ms());
+	if (!dp_flow_walk_each(e->walk, count_flow, e)) {
+		walk_next(e);
 		return;
 	}
 	t = e->active;
@@ -150,12 +168,22 @@ static void on_recount(void *ctx)
 	e->live = e->walk_live;
 	e->recounted = true;
 	lc_rewrite(e);
-again:
-	e->walking = false;
-	memset(e->walk_active, 0, sizeof(*e->walk_active) * DSRLB_MAX_BACKENDS);
-	memset(e->walk_counted, 0, sizeof(*e->walk_counted) * DSRLB_MAX_BACKENDS);
-	e->walk_live = 0;
-	loop_timer_at(e->l, &e->recount, clock_ms() + RECOUNT_MS);
+	walk_again(e);
+}
+
+static void on_recount(void *ctx)
+{
+	struct engine *e = ctx;
+
+	if (!e->walk && dp_flow_walk_new(e->dp, &e->walk)) {
+		walk_again(e);
+		return;
+	}
+	/* lc's counts as the walk starts (see lc_rewrite) */
+	e->walking = true;
+	if (e->app.bids.hw && dp_conns_read(e->dp, 0, e->app.bids.hw, e->walk_conns))
+		memset(e->walk_conns, 0xff, sizeof(*e->walk_conns) * DSRLB_MAX_BACKENDS);
+	walk_next(e);
 }
 
 int figures_open(struct engine *e)
@@ -172,6 +200,8 @@ int figures_open(struct engine *e)
 	e->walk_conns = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->walk_conns));
 	e->prev_conns = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->prev_conns));
 	e->prev_counted = calloc(DSRLB_MAX_BACKENDS, sizeof(*e->prev_counted));
+	if (e->l && e->m.c.flow_size && worker_open(&e->walker, e->l))
+		return -ENOMEM;
 	if (!e->conns || !e->walk_conns || !e->prev_conns || !e->prev_counted || !e->fv || !e->fb || !e->active || !e->counted || !e->walk_active || !e->walk_counted)
 		return -ENOMEM;
 	if (e->l) {
@@ -188,6 +218,8 @@ void figures_close(struct engine *e)
 		loop_timer_stop(e->l, &e->sample);
 		loop_timer_stop(e->l, &e->recount);
 	}
+	worker_close(e->walker); /* a batch under way ends first */
+	e->walker = NULL;
 	dp_flow_walk_free(e->walk);
 	free(e->fv);
 	free(e->fb);

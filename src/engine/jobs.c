@@ -100,7 +100,7 @@ static void plan_apply(struct engine *e, struct job *j, const struct cfg *global
 	engine_prefetch(e, j->req, j->nreq);
 	r = plan_make(&e->plan, &e->app, &env, j->req, j->nreq);
 	e->run = (struct apply_run){ .dp = e->dp, .a = &e->app, .p = &e->plan,
-				     .w = j->kind == JOB_ATTACH ? NULL : e->w,
+				     .w = j->kind == JOB_ATTACH ? NULL : e->w, .l = e->l,
 				     .done = job_applied, .ctx = e };
 	if (r) {
 		snprintf(e->run.err, sizeof(e->run.err), "%s", e->plan.err);
@@ -475,6 +475,8 @@ void engine_jobs_close(struct engine *e)
 	loop_timer_stop(e->l, &e->pending);
 	worker_close(e->w); /* a job's wait in the kernel ends first */
 	e->w = NULL;
+	if (e->run.slice.fn)
+		loop_timer_stop(e->l, &e->run.slice);
 	if (e->planned) {
 		plan_abort(&e->plan, &e->app);
 		plan_free(&e->plan);

@@ -42,6 +42,7 @@ struct health {
 	void *ctx;
 	size_t n;
 	uint64_t latest_start;
+	struct hist late; /* how late each probe started */
 };
 
 struct hc_key {
@@ -271,6 +272,7 @@ static void probe_start(struct check *k, uint64_t now)
 
 	if (now > k->next && now - k->next > k->h->latest_start)
 		k->h->latest_start = now - k->next;
+	hist_add(&k->h->late, now > k->next ? (double)(now - k->next) / 1000.0 : 0);
 	k->started = now;
 	k->deadline = now + k->t.check.timeout_ms;
 	k->next = now + k->t.check.interval_ms;
@@ -534,4 +536,11 @@ uint64_t health_latest_start(struct health *h)
 	if (h)
 		h->latest_start = 0;
 	return l;
+}
+
+const struct hist *health_lateness(const struct health *h)
+{
+	static const struct hist none;
+
+	return h ? &h->late : &none;
 }

@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "daemon/loop.h"
+#include "lib/hist.h"
 
 struct health;
 
@@ -88,5 +89,7 @@ void health_foreach(const struct health *h, void (*cb)(const struct hc_status *,
 size_t health_count(const struct health *h);
 /* The latest a probe started after its time, since the last call, in ms. */
 uint64_t health_latest_start(struct health *h);
+/* How late each probe started after its time, since open. */
+const struct hist *health_lateness(const struct health *h);
 
 #endif

@@ -13,6 +13,8 @@ uint64_t clock_ms(void);
 uint64_t clock_ns(void);
 /* CLOCK_MONOTONIC_COARSE in ns: the data plane's bpf_ktime_get_coarse_ns(), for flow ages. */
 uint64_t clock_coarse_ns(void);
+/* The calling thread's CPU time in ns (a syscall: ~0.2 us). */
+uint64_t clock_thread_ns(void);
 /* A monotonic time in ns as Unix seconds (wall clock), for records shown to people. */
 double clock_wall(uint64_t mono_ns);
 

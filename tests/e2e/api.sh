@@ -36,6 +36,8 @@ vips:
 EOF2
 mkdir -p "$PG_DIR/web"
 printf '<title>dsrlb test page</title>' >"$PG_DIR/web/index.html"
+# every listing in slices as short as they go: the answers below are read across many
+export DSRLB_TEST_SLICE_NS=0
 pg_start_daemon "$CONF" || bail "the daemon did not start"
 
 # api METHOD PATH [BODY]: sets $CODE (the HTTP status) and $ANS (the body)
