@@ -139,7 +139,7 @@ for N in "${COUNTS[@]}"; do
 	window_start=$SECONDS
 	# one change, end to end with its file: a weight, then a VIP added and deleted
 	half=v$((N / 2))
-	changes=$(for i in $(seq 1 10); do
+	changes=$(for i in $(seq 1 20); do
 		api PATCH "/api/v1/vips/$half/backends/198.18.0.11" "{\"weight\": $((2 + i % 2))}"
 	done)
 	change_p50=$(median <<<"$changes") change_max=$(maxof <<<"$changes")

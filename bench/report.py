@@ -55,7 +55,8 @@ def main():
             rates.setdefault(key, []).append(r["pps"])
 
     out = {"machine": machine(), "quick": bool(quick), "seconds": seconds,
-           "comparison": {}, "scaling": {}, "cost": {}, "build": None, "targets": []}
+           "comparison": {}, "scaling": {}, "cost": {}, "build": None, "targets": [],
+           "control": sorted((r for r in rows if r["type"] == "control"), key=lambda r: r["vips"])}
 
     def med(case, kind, **kw):
         vals = [v for k, vs in rates.items() for v in vs
@@ -140,6 +141,7 @@ def main():
     b = out["build"]
     target("table build + swap < 10 ms (1,000 weighted backends, 65537 slots)",
            b and b["ms_median"], b and b["ms_median"] < 10, "{:.1f} ms")
+    control_targets(out, target)
 
     text = render(out)
     print(text)
@@ -154,6 +156,62 @@ def main():
     else:
         readme(text, out)
         print(f"bench: wrote bench/results/{name}.json, {name}.png and the README's figures")
+
+
+def control_targets(out, target):
+    """Issue 12's targets, at 10,000 VIPs x 10 backends."""
+    by = {r["vips"]: r for r in out["control"]}
+    big, ten = by.get(10000), by.get(10)
+    if not big:
+        return
+    target("control: check < 0.3 s (10,000 VIPs)", big["check_ms"] / 1000,
+           big["check_ms"] < 300, "{:.2f} s")
+    target("control: cold start until balancing < 3 s", big["cold_start_ms"] / 1000,
+           big["cold_start_ms"] < 3000, "{:.2f} s")
+    s = big["stream"]
+    target("control: restart adopting < 2 s, traffic flowing throughout",
+           big["restart_ms"] / 1000, big["restart_ms"] < 2000 and s["delivered"] == s["sent"],
+           "{:.2f} s, " + f'{s["delivered"]:,} of {s["sent"]:,} frames delivered')
+    ok = big["change_s"] < 0.050
+    flat = ten and abs(big["change_s"] / ten["change_s"] - 1) <= 0.25
+    target("control: one API change with its file < 50 ms, flat (+-25%) from 10 to 10,000 VIPs",
+           big["change_s"] * 1000, ok and flat,
+           "{:.1f} ms" + (f' (10 VIPs: {ten["change_s"] * 1000:.1f} ms)' if ten else ""))
+    for what in ("status", "stats", "metrics"):
+        v = big[f"{what}_s"]
+        target(f"control: {what} < 50 ms", v * 1000, v < 0.050,
+               "{:.0f} ms" + f' (the first, rendered for it: {big[f"{what}_first_s"] * 1000:.0f} ms)')
+    target("control: no loop callback over 10 ms while 10 clients poll /metrics every 100 ms",
+           big["callbacks_over_10ms"], big["callbacks_over_10ms"] == 0,
+           "{} of " + f'{big["callbacks"]:,} over 10 ms ({big["callbacks_cpu_over_10ms"]} by CPU time)')
+    target("control: health probes start within 10% of their 1 s interval meanwhile",
+           big["probes_late_over_100ms"], big["probes_late_over_100ms"] == 0,
+           "{} of " + f'{big["probes"]:,} later than 100 ms (all within {big["probe_late_bound_s"]} s)')
+    target("control: table memory < 300 MB", big["table_bytes"] / 2**20,
+           big["table_bytes"] < 300 * 2**20, "{:.0f} MB")
+
+
+def render_control(o, lines):
+    if not o["control"]:
+        return
+    lines.append("Control plane: N VIPs x 10 shared backends, one file each in vips_dir, tcp checks "
+                 "(every 1 s) on the first 100 VIPs' backends:")
+    lines.append(f'{"VIPs":>6} {"check":>6} {"start":>6} {"restart":>7} {"change":>7} {"vip add":>7} '
+                 f'{"status":>6} {"stats":>6} {"metrics":>13} {"loop >10ms":>10} {"probes late":>11} '
+                 f'{"tables":>7} {"RSS":>6}')
+    for r in o["control"]:
+        lines.append(
+            f'{r["vips"]:>6,} {r["check_ms"] / 1000:>5.2f}s {r["cold_start_ms"] / 1000:>5.2f}s '
+            f'{r["restart_ms"] / 1000:>6.2f}s {r["change_s"] * 1000:>5.1f}ms {r["vip_add_s"] * 1000:>5.1f}ms '
+            f'{r["status_s"] * 1000:>4.0f}ms {r["stats_s"] * 1000:>4.0f}ms '
+            f'{r["metrics_s"] * 1000:>4.0f}ms ({r["metrics_first_s"] * 1000:>3.0f}) '
+            f'{r["callbacks_over_10ms"]:>4}/{r["callbacks"]:<5} {r["probes_late_over_100ms"]:>4}/{r["probes"]:<6} '
+            f'{r["table_bytes"] / 2**20:>5.0f}MB {r["rss_kb"] / 1024:>4.0f}MB')
+    lines.append("  (change: p50 of 20 weight changes through the API, each answered once its file is "
+                 "written; status/stats/metrics: p50 of 9 after a first that renders (in brackets); "
+                 "loop: callbacks over 10 ms of all while 10 clients poll /metrics every 100 ms for 5 s; "
+                 "restart: a new dsrlb run adopting while frames flow through VIP v0)")
+    lines.append("")
 
 
 def mpps(v):
@@ -195,6 +253,7 @@ def render(o):
         lines.append(f'Table build + swap, {b["backends"]} weighted backends, {b["table"]} slots: '
                      f'{b["ms_median"]:.2f} ms median ({b["build_ms_median"]:.2f} ms of it building)')
     lines.append("")
+    render_control(o, lines)
     lines.append("Targets:")
     for t in o["targets"]:
         lines.append(f'  [{"met" if t["met"] else "NOT met"}] {t["target"]}: {t["measured"]}')
@@ -217,11 +276,11 @@ def chart(o, png):
             scale[dim] = p
         m = o["machine"]
         script = f'''
-set terminal pngcairo size 1100,720 font "DejaVu Sans,10" noenhanced
+set terminal pngcairo size 1100,1050 font "DejaVu Sans,10" noenhanced
 set output "{png}"
-set multiplot layout 2,3 title "dsrlb benchmark: {m["cpu"]}, {m["cores"]} cores, Linux {m["kernel"]}, {m["date"]}"
-set origin 0,0.5
-set size 1,0.5
+set multiplot layout 3,3 title "dsrlb benchmark: {m["cpu"]}, {m["cores"]} cores, Linux {m["kernel"]}, {m["date"]}"
+set origin 0,0.64
+set size 1,0.33
 set style data histograms
 set style histogram cluster gap 1
 set style fill solid 0.8 border -1
@@ -230,7 +289,7 @@ set yrange [0:1.1]
 set grid ytics
 set key top right
 plot "{bars}" using 2:xtic(1) title "IPv4 UDP", "" using 3 title "IPv4 TCP SYN", "" using 4 title "IPv6 UDP"
-set size 0.333,0.5
+set size 0.333,0.32
 set style data linespoints
 set logscale x
 set key off
@@ -240,17 +299,46 @@ set yrange [0:1.1]
         if "vips" in scale:
             two = f', "{scale["vips_one"]}" using 1:2 lw 2 pt 5 title "traffic to one VIP"' \
                 if "vips_one" in scale else ""
-            script += (f'set origin 0,0\nset xlabel "VIPs configured"\n'
+            script += (f'set origin 0,0.32\nset xlabel "VIPs configured"\n'
                        f'plot "{scale["vips"]}" using 1:2 lw 2 pt 7 title "traffic to all VIPs"{two}\n')
         script += 'set key off\n'
         for i, (dim, title) in enumerate((("backends", "backends"), ("flows", "active flows"))):
             if dim in scale:
-                script += (f'set origin {(i + 1) * 0.333},0\nset xlabel "{title}"\n'
+                script += (f'set origin {(i + 1) * 0.333},0.32\nset xlabel "{title}"\n'
                            f'plot "{scale[dim]}" using 1:2 lw 2 pt 7\n')
+        script += control_chart(o, d)
         script += "unset multiplot\n"
         r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
         if r.returncode:
             print("bench: gnuplot failed:", r.stderr, file=sys.stderr)
+
+
+def control_chart(o, d):
+    """The control plane's row: times, request latencies and memory against the VIP count."""
+    if not o["control"]:
+        return ""
+    p = os.path.join(d, "control.dat")
+    with open(p, "w") as f:
+        for r in o["control"]:
+            f.write(f'{r["vips"]} {r["check_ms"] / 1000} {r["cold_start_ms"] / 1000} '
+                    f'{r["restart_ms"] / 1000} {r["change_s"] * 1000} {r["status_s"] * 1000} '
+                    f'{r["stats_s"] * 1000} {r["metrics_s"] * 1000} {r["vip_add_s"] * 1000} '
+                    f'{r["table_bytes"] / 2**20} {r["rss_kb"] / 1024}\n')
+    return f'''set key top left
+set logscale xy
+set yrange [*:*]
+set origin 0,0
+set xlabel "VIPs (x 10 backends)"
+set ylabel "seconds"
+plot "{p}" using 1:2 lw 2 pt 7 title "check", "" using 1:3 lw 2 pt 5 title "cold start", "" using 1:4 lw 2 pt 9 title "restart (adopting)"
+set origin 0.333,0
+set ylabel "ms"
+plot "{p}" using 1:5 lw 2 pt 7 title "API change + file", "" using 1:9 lw 2 pt 13 title "vip add", "" using 1:6 lw 2 pt 5 title "status", "" using 1:7 lw 2 pt 9 title "stats", "" using 1:8 lw 2 pt 11 title "metrics"
+set origin 0.666,0
+set ylabel "MB"
+plot "{p}" using 1:10 lw 2 pt 7 title "tables", "" using 1:11 lw 2 pt 5 title "daemon RSS"
+unset logscale
+'''
 
 
 def readme(text, o):

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: how close dsrlb gets to the hardware, against nftables and the
-# kernel, in one run. QUICK=1 for the everyday short run.
+# kernel, in one run, and its control plane against the number of VIPs
+# (bench/control.sh). QUICK=1 for the everyday short run.
 #
 #   generator ns: g0 ──veth── l0 :balancer ns
 #   A live-frames XDP generator sends 64-byte frames out of g0; the system
@@ -45,7 +46,7 @@ cleanup() {
 	[ -n "$DSRLB_PID" ] && kill "$DSRLB_PID" 2>/dev/null && wait "$DSRLB_PID" 2>/dev/null
 	ip netns del "$GEN" 2>/dev/null
 	ip netns del "$LB" 2>/dev/null
-	rm -f "$RAW" "$RAW.dsrlb"
+	rm -f "$RAW" "$RAW.dsrlb" "$RAW.control"
 }
 trap cleanup EXIT
 
@@ -207,5 +208,10 @@ done
 unshare --net $BENCH cost --flow-table 0 --reps "$COST_REPS" | grep -v '"floor"\|miss_udp4' >>"$RAW"
 unshare --net $BENCH cost --flow-rate 1 --reps "$COST_REPS" | grep -v '"floor"\|miss_udp4' >>"$RAW"
 unshare --net $BENCH build --backends 1000 --reps "$COST_REPS" >>"$RAW"
+
+# 4. The control plane against the number of VIPs (its own namespaces).
+echo "bench: control plane, 1 to 10,000 VIPs ($((SECONDS - start)) s)"
+bench/control.sh 1 10 100 1000 10000 >>"$RAW" 2>"$RAW.control" ||
+	{ echo "bench: the control-plane panel failed:" >&2; grep -v '^dsrlb: VIP' "$RAW.control" | tail -20 >&2; }
 
 python3 bench/report.py "$RAW" --quick "${QUICK:-}" --seconds "$((SECONDS - start))"

@@ -30,6 +30,7 @@ SUITES=(
 	"backend setup|tests/e2e/setup.sh"
 	"doctor|tests/e2e/doctor.sh"
 	"api|tests/e2e/api.sh"
+	"vips_dir|tests/e2e/vipsdir.sh"
 	"web|tests/e2e/web.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it

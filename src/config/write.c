@@ -242,7 +242,8 @@ int cfg_write_origin(const struct cfg *c, const char *main_path, const char *ori
 	for (int i = 0; i < c->nv; i++) {
 		const struct cfg_vip *v = c->vips[i];
 
-		if (v->origin != origin && (!v->origin || !origin || strcmp(v->origin, origin)))
+		/* origins are kept once per file (cfg_origin): the same file, the same pointer */
+		if (v->origin != origin)
 			continue;
 		json_array_append_new(vips, model_vip_json(v, false));
 		only = v;

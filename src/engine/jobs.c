@@ -325,6 +325,14 @@ static void job_applied(struct apply_run *run)
 
 	if (r)
 		snprintf(j->err, sizeof(j->err), "%s", run->err);
+	if (e->planned && (r == -ENOMEM || r == -EPERM)) {
+		size_t n = strlen(j->err);
+
+		/* the kernel's memory for maps: the cgroup's limit (or memlock, on old kernels) */
+		snprintf(j->err + n, sizeof(j->err) - n,
+			 " (the VIPs' tables would take %.1f MB in all; is the memory limit of dsrlb's cgroup, or its memlock limit, lower?)",
+			 e->plan.table_bytes / 1048576.0);
+	}
 	if (e->planned) {
 		if (r) {
 			plan_abort(&e->plan, &e->app);

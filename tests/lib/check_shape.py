@@ -8,16 +8,21 @@ import sys
 NUM = (int, float)
 VIP = {"name": str, "address": str, "port": int, "protocol": str, "scheduler": str,
        "health_check": dict, "hold_down": NUM, "all_down": str, "backends": list,
-       "packets": int, "bytes": int, "packets_per_second": NUM, "bits_per_second": NUM}
+       "packets": int, "bytes": int, "packets_per_second": NUM, "bits_per_second": NUM,
+       "table_slots": int, "table_bytes": int}
 BACKEND = {"address": str, "weight": int, "state": str, "mac": (str, type(None)),
            "neighbour": str, "health": (dict, type(None)), "status": str,
            "table_weight": int, "active_flows": int, "packets": int, "bytes": int,
            "packets_per_second": NUM, "bits_per_second": NUM}
 STATS = {"interface": str, "mode": str, "vips": list, "not_balanced": dict}
 STATUS = {"version": str, "interface": str, "mode": str, "config": str,
-          "uptime_seconds": int, "vips": int, "backends": int}
+          "uptime_seconds": int, "vips": int, "backends": int, "flow_table": dict,
+          "table_bytes": int, "table_memory": int, "loop": dict}
+LOOP = {"longest_callback_seconds": NUM, "longest_callback": str, "latest_timer_seconds": NUM,
+        "fds": int, "timers": int, "slow_callbacks": int, "slow": list}
+SLOW = {"callback": str, "seconds": NUM, "cpu_seconds": NUM, "ago_seconds": NUM}
 STATES = {"up", "drain", "off"}
-STATUSES = {"active", "draining", "off", "down", "unreachable", "weight 0"}
+STATUSES = {"active", "draining", "off", "down", "resolving", "unreachable", "weight 0"}
 
 errors = []
 
@@ -39,6 +44,9 @@ with open(sys.argv[2]) as f:
     status = json.load(f)
 shape(stats, STATS, "stats")
 shape(status, STATUS, "status")
+shape(status.get("loop"), LOOP, "status.loop")
+for i, s in enumerate(status.get("loop", {}).get("slow", [])):
+    shape(s, SLOW, f"status.loop.slow[{i}]")
 for i, v in enumerate(stats.get("vips", [])):
     shape(v, VIP, f"stats.vips[{i}]")
     for j, b in enumerate(v.get("backends", [])):

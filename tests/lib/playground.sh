@@ -255,7 +255,7 @@ pg_start_dsrlb() {
 	pg_spawn lb "$PG_DIR/dsrlb.log" "$PG_ROOT/build/dsrlb" "$@"
 	PG_LB_PID=$PG_LAST_PID
 	for i in $(seq 1 150); do
-		grep -q "balancing" "$PG_DIR/dsrlb.log" 2>/dev/null && return 0
+		grep -q "^dsrlb: balancing" "$PG_DIR/dsrlb.log" 2>/dev/null && return 0
 		kill -0 "$PG_LB_PID" 2>/dev/null || break
 		sleep 0.1
 	done
