@@ -30,7 +30,7 @@ LIB_SRCS  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 SRC_HDRS  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard common/*.h)
 BPF_HDRS  := $(wildcard bpf/lib/*.h common/*.h)
-TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex \
+TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/test_vipindex $(BUILD)/tests/test_icmp \
              $(BUILD)/tests/test_config $(BUILD)/tests/test_plan $(BUILD)/tests/test_health \
              $(BUILD)/tests/test_xdp $(BUILD)/tests/test_engine
 

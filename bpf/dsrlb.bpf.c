@@ -3,13 +3,13 @@
  * dsrlb's data plane: Layer 2 direct server return.
  *
  * A frame for a VIP leaves the way it came with only its two MAC addresses
- * changed (destination: its flow's backend; source: ours). Everything else
- * -- ARP, ICMP, traffic for the host itself -- passes to the kernel
- * untouched. Frames addressed to a VIP that cannot be placed safely are
+ * changed (destination: its flow's backend; source: ours), and so does an
+ * ICMP error about a VIP's flow (lib/icmp.h). Everything else -- ARP, ping,
+ * traffic for the host itself -- passes to the kernel untouched. Frames addressed to a VIP that cannot be placed safely are
  * dropped and counted by reason; nothing a sender can craft yields
  * XDP_ABORTED. This file only wires the parts in lib/: parse.h (headers),
  * vip.h (which VIP), flow.h (the flow table), sched.h (a new flow's
- * backend), counters.h and trace.h.
+ * backend), icmp.h (errors about a flow), counters.h and trace.h.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
@@ -26,6 +26,7 @@
 #include "lib/vip.h"
 #include "lib/flow.h"
 #include "lib/sched.h"
+#include "lib/icmp.h"
 
 /*
  * The flow's backend (its entry's, else the VIP table's), MACs rewritten,
@@ -108,6 +109,13 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	hlen = ip->ihl * 4;
 	if (tot < hlen || l3 + tot > c->end)
 		return pass(DSRLB_R_L3_MALFORMED);
+	if (ip->protocol == IPPROTO_ICMP) {
+		/* an error with options, or in fragments, is the kernel's, as before */
+		if (hlen != sizeof(*ip) || (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			return XDP_PASS;
+		as = vip_address(&idx, &ip->daddr, 1, DSRLB_AF_INET);
+		return as ? icmp4(eth, c, ip, tot - hlen, idx, as) : XDP_PASS;
+	}
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
 		return XDP_PASS;
 	/* What traffic for the host itself pays: usually one array lookup. */
@@ -152,6 +160,10 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 		return pass(DSRLB_R_L3_MALFORMED);
 
 	nh = ip6->nexthdr;
+	if (nh == IPPROTO_ICMPV6) {
+		as = vip_address(&idx, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6);
+		return as ? icmp6(eth, c, ip6, plen, idx, as) : XDP_PASS;
+	}
 	if (nh != IPPROTO_TCP && nh != IPPROTO_UDP && nh != IPPROTO_FRAGMENT &&
 	    !is_ipv6_exthdr(nh))
 		return XDP_PASS; /* ICMPv6 (NDP) and the rest: the host's */

@@ -174,6 +174,16 @@ struct dsrlb_counter {
 };
 
 /*
+ * Per CPU, per VIP: ICMP errors about its flows sent on to their backend,
+ * and those about its flows that could not be (DSRLB_R_ICMP_NO_FLOW,
+ * DSRLB_R_ICMP_NO_BACKEND). Read with struct dsrlb_counter's layout.
+ */
+struct dsrlb_icmp_counter {
+	__u64 forwarded;
+	__u64 unmatched;
+};
+
+/*
  * Why a frame was not balanced. Indexes the per-CPU reasons map. The verdict
  * of each is fixed and documented (README, "Verdicts"); PASS reasons concern
  * frames that are not ours to judge, DROP reasons frames addressed to a VIP
@@ -189,6 +199,17 @@ enum dsrlb_reason {
 	DSRLB_R_IPV6_EXTHDR = 6,   /* DROP: to a VIP, IPv6 extension header */
 	DSRLB_R_NO_BACKEND = 7,    /* DROP: VIP has no usable backend */
 	DSRLB_R_NOT_OUR_MAC = 8,   /* PASS: VIP traffic not addressed to our MAC */
+	/*
+	 * ICMP errors to a VIP address (issue 13), each about a packet a
+	 * backend sent: the quote says which flow. Those that cannot be matched
+	 * go to the kernel, which holds no such connection and ignores them.
+	 */
+	DSRLB_R_ICMP_SHORT = 9,     /* PASS: the error or its quote ends before the quoted ports */
+	DSRLB_R_ICMP_OPTIONS = 10,  /* PASS: the quote has IPv4 options or IPv6 extension headers */
+	DSRLB_R_ICMP_FRAGMENT = 11, /* PASS: the quote is a fragment after the first (no ports) */
+	DSRLB_R_ICMP_NOT_VIP = 12,  /* PASS: the quote's source is no VIP's (address, protocol, port) */
+	DSRLB_R_ICMP_NO_FLOW = 13,  /* PASS: an rr/wrr/lc VIP's flow with no flow-table entry */
+	DSRLB_R_ICMP_NO_BACKEND = 14, /* PASS: the flow's VIP has no usable backend */
 	DSRLB_R__MAX,
 };
 
@@ -203,6 +224,12 @@ enum dsrlb_reason {
 		[DSRLB_R_IPV6_EXTHDR] = "ipv6_exthdr",                           \
 		[DSRLB_R_NO_BACKEND] = "no_backend",                             \
 		[DSRLB_R_NOT_OUR_MAC] = "not_our_mac",                           \
+		[DSRLB_R_ICMP_SHORT] = "icmp_short",                             \
+		[DSRLB_R_ICMP_OPTIONS] = "icmp_options",                         \
+		[DSRLB_R_ICMP_FRAGMENT] = "icmp_fragment",                       \
+		[DSRLB_R_ICMP_NOT_VIP] = "icmp_not_vip",                         \
+		[DSRLB_R_ICMP_NO_FLOW] = "icmp_no_flow",                         \
+		[DSRLB_R_ICMP_NO_BACKEND] = "icmp_no_backend",                   \
 	}
 
 /* Room for reasons added later without resizing a pinned map. */
@@ -219,6 +246,7 @@ enum dsrlb_trace_kind {
 	DSRLB_T_REPLACED = 2, /* its entry was stale (idle, backend gone): placed again */
 	DSRLB_T_UNKEPT = 3,   /* placed by the table, not remembered (no flow table, or refused) */
 	DSRLB_T_DROP = 4,     /* dropped: reason says why */
+	DSRLB_T_ICMP = 5,     /* an ICMP error for the flow, sent to its backend */
 };
 
 struct dsrlb_trace_event {
@@ -315,6 +343,7 @@ DSRLB_SIZE(dsrlb_flow_key, 40);
 DSRLB_SIZE(dsrlb_flow, 24);
 DSRLB_SIZE(dsrlb_vip_info, 32);
 DSRLB_SIZE(dsrlb_counter, 16);
+DSRLB_SIZE(dsrlb_icmp_counter, 16);
 DSRLB_SIZE(dsrlb_trace_event, 56);
 DSRLB_SIZE(dsrlb_knobs, 32);
 DSRLB_SIZE(dsrlb_meta, 40);

@@ -134,9 +134,20 @@ function vipRow(v) {
     el('td', {}, el('ul', { class: 'backends' }, ...v.backends.map((b) => backendItem(v, b)))),
     el('td', { class: 'num', 'data-role': 'pps' }, human(v.packets_per_second)),
     el('td', { class: 'num', 'data-role': 'bps' }, human(v.bits_per_second)),
+    el('td', { class: 'num', 'data-role': 'icmp', title: icmpTitle(v) }, icmpText(v)),
     el('td', { class: 'row-actions' },
       el('button', { type: 'button', onclick: () => openForm(v.name) }, 'Edit'),
       el('button', { type: 'button', class: 'danger', onclick: () => confirmDelete(v.name) }, 'Delete')));
+}
+
+// ICMP errors about the VIP's flows (path MTU): sent on to their backends, and unmatched.
+function icmpText(v) {
+  return v.icmp_unmatched ? `${human(v.icmp_forwarded)} / ${human(v.icmp_unmatched)} unmatched`
+    : human(v.icmp_forwarded);
+}
+
+function icmpTitle(v) {
+  return `${v.icmp_forwarded} ICMP errors sent on to their flows' backends, ${v.icmp_unmatched} unmatched`;
 }
 
 // A row is rebuilt only when what it shows besides the rates changed: its
@@ -162,6 +173,9 @@ function renderVips() {
     } else {
       row.querySelector(':scope > td[data-role=pps]').textContent = human(v.packets_per_second);
       row.querySelector(':scope > td[data-role=bps]').textContent = human(v.bits_per_second);
+      const icmp = row.querySelector(':scope > td[data-role=icmp]');
+      icmp.textContent = icmpText(v);
+      icmp.title = icmpTitle(v);
       for (const b of v.backends) {
         const li = $$('li', row).find((x) => x.dataset.backend === b.address);
         if (li) $('[data-role=pps]', li).textContent = `${human(b.packets_per_second)} pps`;

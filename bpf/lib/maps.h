@@ -149,6 +149,14 @@ struct {
 	__type(value, struct dsrlb_counter);
 } backend_stats SEC(".maps");
 
+/* Per-CPU ICMP errors per VIP id (struct dsrlb_icmp_counter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DSRLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct dsrlb_icmp_counter);
+} vip_icmp SEC(".maps");
+
 /* Per-CPU count of frames per enum dsrlb_reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -47,7 +47,8 @@ static void print_record(const json_t *r)
 	else
 		printf("backend %s%s\n", json_str_or_dash(r, "backend"),
 		       !strcmp(ev, "replaced") ? " (its entry was stale)" :
-		       !strcmp(ev, "unkept")   ? " (not remembered)" : "");
+		       !strcmp(ev, "unkept")   ? " (not remembered)" :
+		       !strcmp(ev, "icmp")     ? " (an ICMP error about the flow)" : "");
 }
 
 /* 0 to go on, else the exit status (help: 0 through *done). */

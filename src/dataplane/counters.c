@@ -8,7 +8,9 @@
 
 static struct bpf_map *counter_map(struct dp *dp, enum dp_counter_map which)
 {
-	return which == DP_VIP_STATS ? dp->skel->maps.vip_stats : dp->skel->maps.backend_stats;
+	return which == DP_VIP_STATS ? dp->skel->maps.vip_stats :
+	       which == DP_VIP_ICMP  ? dp->skel->maps.vip_icmp :
+				       dp->skel->maps.backend_stats;
 }
 
 int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id)

@@ -40,7 +40,8 @@ struct dp_opts {
 };
 
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_SKB };
-enum dp_counter_map { DP_VIP_STATS, DP_BACKEND_STATS };
+/* DP_VIP_ICMP: struct dsrlb_icmp_counter read as a struct dsrlb_counter (packets: forwarded, bytes: unmatched). */
+enum dp_counter_map { DP_VIP_STATS, DP_BACKEND_STATS, DP_VIP_ICMP };
 
 /* ---- load.c -------------------------------------------------------------------------- */
 

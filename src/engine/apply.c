@@ -66,6 +66,7 @@ static int tables_write(struct dp *dp, struct plan *p, bool phase2, struct apply
 		if (!pv->old) { /* a new VIP id starts with rr and its counters at 0 */
 			r = dp_vip_rr_reset(dp, pv->id);
 			r = r ?: dp_counter_reset(dp, DP_VIP_STATS, pv->id);
+			r = r ?: dp_counter_reset(dp, DP_VIP_ICMP, pv->id);
 		}
 		if (!r && pv->write) {
 			r = dp_ring_write(dp, pv->id, pv->next->sched, pv->slots, pv->next->size);

@@ -19,6 +19,7 @@
 struct fig {
 	uint64_t packets, bytes, t_ms;
 	double pps, bps;
+	uint64_t icmp_forwarded, icmp_unmatched; /* a VIP's ICMP errors */
 };
 
 struct engine {

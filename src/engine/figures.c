@@ -51,6 +51,11 @@ static void on_sample(void *ctx)
 			rate(vips ? &e->fv[first + i] : &e->fb[first + i], &c[i], now);
 	if (n && !vips)
 		dp_conns_read(e->dp, first, n, &e->conns[first]);
+	if (n && vips && !dp_counters_read(e->dp, DP_VIP_ICMP, first, n, c))
+		for (uint32_t i = 0; i < n; i++) {
+			e->fv[first + i].icmp_forwarded = c[i].packets;
+			e->fv[first + i].icmp_unmatched = c[i].bytes;
+		}
 	free(c);
 	e->sample_at += n;
 	if (e->sample_at < vhw + bhw && n) {

@@ -70,6 +70,10 @@ static void hook_vip(struct strbuf *b, const struct cfg_vip *v, void *ctx)
 	const struct app_vip *a = app_find(&e->app, &v->spec);
 
 	counters(b, a ? figures_vip(e, a->id) : &nofig);
+	kv(b, "icmp_forwarded");
+	sb_u64(b, a ? figures_vip(e, a->id)->icmp_forwarded : 0);
+	kv(b, "icmp_unmatched");
+	sb_u64(b, a ? figures_vip(e, a->id)->icmp_unmatched : 0);
 	kv(b, "table_slots");
 	sb_u64(b, a ? a->size : 0);
 	kv(b, "table_bytes");
@@ -248,6 +252,10 @@ void render_table_vip(struct strbuf *b, const struct engine *e, const struct cfg
 	pad(b, cfg_sched_name(v->sched), 9, false);
 	sb_put(b, "                            ", 27);
 	cols(b, a ? figures_vip(e, a->id) : &nofig);
+	if (a && (figures_vip(e, a->id)->icmp_forwarded || figures_vip(e, a->id)->icmp_unmatched))
+		sb_printf(b, "       icmp errors: %llu sent to their flows' backends, %llu unmatched\n",
+			  (unsigned long long)figures_vip(e, a->id)->icmp_forwarded,
+			  (unsigned long long)figures_vip(e, a->id)->icmp_unmatched);
 	for (int j = 0; j < v->nb; j++) {
 		const struct app_member *m = member(a, v, j);
 		bool has = m && m->id != ID_NONE;
@@ -345,6 +353,7 @@ static const struct family {
 	{ "dsrlb_backend_up", "gauge", "1 if the backend takes new flows (state up, healthy, resolved), else 0." },
 	{ "dsrlb_health_checks_total", "counter", "Health probes by result." },
 	{ "dsrlb_health_check_duration_seconds", "gauge", "How long the last health probe took." },
+	{ "dsrlb_vip_icmp_errors_total", "counter", "ICMP errors about the VIP's flows: sent on to the flow's backend, or unmatched (no flow entry for rr/wrr/lc, no backend)." },
 };
 
 /* A label value: backslash, quote and newline escaped. */
@@ -391,6 +400,15 @@ void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct c
 	const struct fig *fv = a ? figures_vip(e, a->id) : &nofig;
 	char addr[ADDR_STRLEN], port[8];
 
+	if (f == 12) {
+		sample(b, f, v->name, NULL, "forwarded");
+		sb_u64(b, fv->icmp_forwarded);
+		sb_put(b, "\n", 1);
+		sample(b, f, v->name, NULL, "unmatched");
+		sb_u64(b, fv->icmp_unmatched);
+		sb_put(b, "\n", 1);
+		return;
+	}
 	if (f <= 1 || f == 7 || f == 8) {
 		sb_str(b, families[f].name);
 		label(b, "vip", v->name, true);

@@ -27,7 +27,7 @@ void render_status_head(struct strbuf *b, const struct engine *e, const char *ve
 			long uptime, const char *config);
 void render_status_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v);
 /* /metrics: family f (0 .. RENDER_FAMILIES - 1) of one VIP, each family's header first. */
-#define RENDER_FAMILIES 12
+#define RENDER_FAMILIES 13
 void render_metrics_family_head(struct strbuf *b, int f);
 void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v, int f);
 /* The families that are not per VIP (build info, reasons, flow table). */

@@ -65,6 +65,7 @@ static const char *const kinds[] = {
 	[DSRLB_T_REPLACED] = "replaced",
 	[DSRLB_T_UNKEPT] = "unkept",
 	[DSRLB_T_DROP] = "drop",
+	[DSRLB_T_ICMP] = "icmp",
 };
 
 /* "addr:port" ([v6]:port), or the address alone when the port is unknown. */

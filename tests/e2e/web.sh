@@ -66,6 +66,9 @@ check "  both backends served it (their answers: $(sort <<<"$out" | uniq -c | tr
 check "  and the backends' access logs have the requests" \
 	bash -c "[ \$(cat '$PG_DIR'/http-b1-v4.log '$PG_DIR'/http-b2-v4.log | grep -c 'GET /whoami') -ge 10 ]"
 check "no errors in the page's console" test "$(jget 'd.get("console_errors")' <<<"$OUT")" = "[]"
+check "  its row has the ICMP errors counter: '$(jget 'd.get("icmp")' <<<"$OUT")' ($(jget 'd.get("icmp_title")' <<<"$OUT"))" \
+	test "$(jget 'd.get("icmp")' <<<"$OUT")" = 0 -a \
+	"$(jget 'd.get("icmp_title")' <<<"$OUT")" = "0 ICMP errors sent on to their flows' backends, 0 unmatched"
 
 # ---- the form shows each backend's resolved MAC and health ----
 ui edit site

@@ -9,7 +9,7 @@ NUM = (int, float)
 VIP = {"name": str, "address": str, "port": int, "protocol": str, "scheduler": str,
        "health_check": dict, "hold_down": NUM, "all_down": str, "backends": list,
        "packets": int, "bytes": int, "packets_per_second": NUM, "bits_per_second": NUM,
-       "table_slots": int, "table_bytes": int}
+       "table_slots": int, "table_bytes": int, "icmp_forwarded": int, "icmp_unmatched": int}
 BACKEND = {"address": str, "weight": int, "state": str, "mac": (str, type(None)),
            "neighbour": str, "health": (dict, type(None)), "status": str,
            "table_weight": int, "active_flows": int, "packets": int, "bytes": int,

@@ -70,6 +70,8 @@ try {
       for (const b of backends) await backendItem(name, b).waitFor();
       out.created = true;
       out.backends = await row(name).locator('li').evaluateAll((ls) => ls.map((l) => l.dataset.backend));
+      out.icmp = await row(name).locator('td[data-role=icmp]').textContent();
+      out.icmp_title = await row(name).locator('td[data-role=icmp]').getAttribute('title');
     } else {
       const box = page.locator('[data-error-for="backends"]');
       await box.waitFor({ state: 'visible' });
