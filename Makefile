@@ -10,7 +10,7 @@ ARCH      := $(shell uname -m)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -pthread -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
              -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd
+LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd -lsodium
 # -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step
 BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
              -I/usr/include/$(ARCH)-linux-gnu -Icommon -Ibpf
@@ -25,7 +25,7 @@ endif
 
 # src/ is one folder per concern (see README, "Layout"); every .c but the
 # program's main goes into libdsrlb.a, which the tests and the bench link too.
-SRC_DIRS  := lib net config dataplane engine health api tools daemon cli
+SRC_DIRS  := lib net config dataplane engine health ha api tools daemon cli
 LIB_SRCS  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 SRC_HDRS  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard common/*.h)

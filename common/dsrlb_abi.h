@@ -108,6 +108,12 @@ struct dsrlb_flow {
  * RST from the client, or when the entry is found stale.
  */
 #define DSRLB_FLOW_F_COUNTED 0x1
+/*
+ * Learned from a peer balancer (sync) and not seen here since: the program
+ * clears it on the flow's first packet, and only then does this balancer
+ * send the flow to its peers in turn (no echo between two balancers).
+ */
+#define DSRLB_FLOW_F_SYNCED 0x2
 
 /* Counters of the flow table, per CPU (index of the flow_stats map). */
 enum dsrlb_flow_stat {

@@ -22,6 +22,7 @@ NEEDS=(
 	"test -f /usr/include/linux/bpf.h|linux-libc-dev"
 	"test -f /usr/include/jansson.h|libjansson-dev"
 	"test -f /usr/include/microhttpd.h|libmicrohttpd-dev"
+	"test -f /usr/include/sodium.h|libsodium-dev"
 )
 # Only the tests and the demo need these.
 RUN_NEEDS=(
@@ -40,6 +41,8 @@ TEST_NEEDS=(
 	"command -v chromium|chromium"
 	"command -v node|nodejs"
 	"command -v npm|npm"
+	"command -v bird|bird2"
+	"command -v keepalived|keepalived"
 )
 
 missing=()
@@ -64,8 +67,21 @@ case "${1:-}" in
 	fi
 	echo "dsrlb: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-		{ echo "dsrlb: apt-get install ${missing[*]} failed" >&2; exit 1; }
+	# bird2 and keepalived are for the tests, which run their own in namespaces:
+	# their packages must not start a system-wide daemon on this host.
+	norc=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && norc=1
+	fi
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	rc=$?
+	[ -n "$norc" ] && rm -f /usr/sbin/policy-rc.d
+	for s in bird keepalived; do
+		if command -v systemctl >/dev/null && systemctl is-enabled "$s" >/dev/null 2>&1; then
+			systemctl disable --now "$s" >/dev/null 2>&1
+		fi
+	done
+	[ "$rc" = 0 ] || { echo "dsrlb: apt-get install ${missing[*]} failed" >&2; exit 1; }
 	;;
 *)
 	echo "dsrlb: missing packages: ${missing[*]}" >&2

@@ -33,6 +33,8 @@ SUITES=(
 	"doctor|tests/e2e/doctor.sh"
 	"api|tests/e2e/api.sh"
 	"vips_dir|tests/e2e/vipsdir.sh"
+	"ha bgp|tests/e2e/ha_bgp.sh"
+	"ha vrrp|tests/e2e/ha_vrrp.sh"
 	"web|tests/e2e/web.sh"
 )
 # ONLY=playground make test   runs the suites whose name contains it

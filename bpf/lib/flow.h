@@ -89,6 +89,8 @@ static __always_inline int flow_follow(struct dsrlb_flow_key *fk, __u32 vip_id, 
 	    (*f)->vip == vip_id && now - (*f)->seen <= (*f)->timeout) {
 		if ((*f)->seen != now)
 			(*f)->seen = now; /* at most once a second: no cache-line ping-pong */
+		if ((*f)->flags & DSRLB_FLOW_F_SYNCED) /* a peer's flow, here now: ours to share */
+			__sync_fetch_and_and(&(*f)->flags, ~DSRLB_FLOW_F_SYNCED);
 		if (closing)
 			flow_uncount(*f, *be);
 		flow_stat(DSRLB_FS_HIT);

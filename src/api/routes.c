@@ -12,6 +12,7 @@
 #include "engine/render.h"
 #include "engine/status.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/version.h"
 
 /*
@@ -276,6 +277,28 @@ static enum MHD_Result status_json(const struct call *k)
 	return send_json(k->c, 200, o);
 }
 
+/* /maintenance: {"enabled": bool}; POST sets it (withdraw every VIP, keep forwarding) */
+static enum MHD_Result maintenance(const struct call *k)
+{
+	const json_t *en = json_object_get(k->body, "enabled");
+	char err[600];
+	bool on;
+
+	if (is(k, "GET"))
+		return send_json(k->c, 200, json_pack("{s:b}", "enabled", engine_in_maintenance(k->a->e)));
+	if (!is(k, "POST"))
+		return send_error(k->c, 405, NULL, "%s %s: use GET or POST", k->method, k->url);
+	if (!json_is_boolean(en))
+		return send_error(k->c, 400, "enabled", "the body must be {\"enabled\": true} or {\"enabled\": false}");
+	on = json_is_true(en);
+	if (engine_maintenance(k->a->e, on, err, sizeof(err)))
+		return send_error(k->c, 500, NULL, "%s", err);
+	log_info("api: maintenance %s", on ? "on" : "off");
+	return send_json(k->c, 200, json_pack("{s:b, s:s}", "enabled", on, "done",
+					       on ? "maintenance on: every VIP withdrawn, traffic that still arrives is forwarded" :
+						    "maintenance off: announcing what can be served"));
+}
+
 enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, struct req *rq,
 			  const char *url, const char *method, json_t *body)
 {
@@ -305,6 +328,10 @@ enum MHD_Result api_route(struct api *a, struct MHD_Connection *c, struct req *r
 				  snap_respond(a, c, SNAP_VIPS, true, "application/json");
 	if (n == 1 && !strcmp(seg[0], "vips"))
 		return vips(&k);
+	if (n == 1 && !strcmp(seg[0], "maintenance"))
+		return maintenance(&k);
+	if (n == 1 && !strcmp(seg[0], "peers") && is(&k, "GET"))
+		return send_json(c, 200, engine_peers_json(a->e));
 	if (n < 2 || n > 4 || strcmp(seg[0], "vips") || (n > 2 && strcmp(seg[2], "backends")))
 		return send_error(c, 404, NULL, "no such resource: %s", url);
 	cv = model_find(m, seg[1]);

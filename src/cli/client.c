@@ -127,8 +127,8 @@ void client_unreachable(const char *sock, int r)
 }
 
 /* Call; on an API error print its message. The answer as JSON, or NULL (then *rc is set). */
-static json_t *call(const struct opts *o, const char *method, const char *path, json_t *body,
-		    int *rc)
+json_t *client_request(const struct opts *o, const char *method, const char *path, json_t *body,
+		      int *rc)
 {
 	char *b = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL, *ans = NULL;
 	int st = 0, r = client_call(o->sock, method, path, b, &st, &ans);
@@ -201,7 +201,6 @@ static int cmd_show(int argc, char **argv, bool stats)
 	struct opts o = { cfg_api_socket_default(), false };
 	int c, rc = 0, status = 0, r;
 	char *ans = NULL;
-	json_t *st;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1)
@@ -212,7 +211,6 @@ static int cmd_show(int argc, char **argv, bool stats)
 		return 2;
 	}
 	/* the daemon renders text and JSON (one print path for both, like iproute2): sent on as it is */
-	(void)st;
 	r = client_call(o.sock, "GET", o.json ? (stats ? "/api/v1/stats" : "/api/v1/status") :
 				       (stats ? "/api/v1/stats?format=text" : "/api/v1/status?format=text"),
 			NULL, &status, &ans);
@@ -358,7 +356,7 @@ static int cmd_vip(int argc, char **argv)
 		json_object_set(body, "backends", bs);
 	if (!strcmp(verb, "add")) {
 		json_object_set_new(body, "name", json_string(name));
-		ans = call(&o, "POST", "/api/v1/vips", body, &rc);
+		ans = client_request(&o, "POST", "/api/v1/vips", body, &rc);
 	} else {
 		snprintf(path, sizeof(path), "/api/v1/vips/%s", client_url_part(name, n1, sizeof(n1)));
 		if (!strcmp(verb, "set") && !json_object_size(body)) {
@@ -366,7 +364,7 @@ static int cmd_vip(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		ans = call(&o, !strcmp(verb, "set") ? "PATCH" : "DELETE", path,
+		ans = client_request(&o, !strcmp(verb, "set") ? "PATCH" : "DELETE", path,
 			   !strcmp(verb, "set") ? body : NULL, &rc);
 	}
 	print_done(&o, ans);
@@ -421,7 +419,7 @@ int client_backend(int argc, char **argv)
 	if (!strcmp(verb, "add")) {
 		json_object_set_new(body, "address", json_string(addr));
 		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends", client_url_part(vip, n1, sizeof(n1)));
-		ans = call(&o, "POST", path, body, &rc);
+		ans = client_request(&o, "POST", path, body, &rc);
 	} else {
 		snprintf(path, sizeof(path), "/api/v1/vips/%s/backends/%s", client_url_part(vip, n1, sizeof(n1)),
 			 client_url_part(addr, n2, sizeof(n2)));
@@ -432,7 +430,7 @@ int client_backend(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		ans = call(&o, !strcmp(verb, "del") ? "DELETE" : "PATCH", path,
+		ans = client_request(&o, !strcmp(verb, "del") ? "DELETE" : "PATCH", path,
 			   !strcmp(verb, "del") ? NULL : body, &rc);
 	}
 	print_done(&o, ans);
@@ -451,5 +449,9 @@ int client_main(int argc, char **argv)
 		return cmd_show(argc, argv, true);
 	if (!strcmp(argv[0], "vip"))
 		return cmd_vip(argc, argv);
+	if (!strcmp(argv[0], "maintenance"))
+		return client_maintenance(argc, argv);
+	if (!strcmp(argv[0], "peers"))
+		return client_peers(argc, argv);
 	return client_backend(argc, argv);
 }

@@ -28,6 +28,12 @@ void client_unreachable(const char *sock, int r);
 /* s for a URL's path or query: anything but letters, digits and -._~: as %XX. */
 const char *client_url_part(const char *s, char *out, size_t size);
 void client_print_json(const json_t *j);
+/* Call; on an API error print its message. The answer as JSON, or NULL (then *rc is set). */
+json_t *client_request(const struct opts *o, const char *method, const char *path, json_t *body,
+		       int *rc);
+/* dsrlb maintenance (ha.c) */
+int client_maintenance(int argc, char **argv);
+int client_peers(int argc, char **argv);
 /* dsrlb trace */
 int client_trace(int argc, char **argv);
 

@@ -25,6 +25,8 @@ void cli_usage(FILE *f)
 		"       dsrlb vip add|set|del ...     change VIPs live (dsrlb vip --help)\n"
 		"       dsrlb backend add|set|drain|del ...   change backends live\n"
 		"       dsrlb backend setup ...       prepare a backend host; dsrlb doctor -c FILE\n"
+		"       dsrlb maintenance on|off      withdraw every VIP of this balancer (or announce again)\n"
+		"       dsrlb peers                   compare this balancer's tables with its sync peers'\n"
 		"\n"
 		"Layer 2 direct-server-return load balancer (XDP). Frames for a VIP are sent to a\n"
 		"backend chosen by Maglev hashing with only their MAC addresses rewritten; backends\n"
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
 
 	fault_init();
 	if (!strcmp(sub, "status") || !strcmp(sub, "stats") || !strcmp(sub, "vip") ||
-	    !strcmp(sub, "trace"))
+	    !strcmp(sub, "trace") || !strcmp(sub, "maintenance") || !strcmp(sub, "peers"))
 		return client_main(argc - 1, argv + 1);
 	if (!strcmp(sub, "doctor"))
 		return cmd_doctor(argc - 1, argv + 1);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "ha/ha.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "engine/engine.h"
@@ -137,8 +138,19 @@ int cmd_stop(int argc, char **argv)
 		log_errx("say which interface: -c FILE or -i IFACE");
 		return 2;
 	}
+	/* another daemon's data plane is refused before anything is withdrawn */
+	if (engine_pinned_check(iface ? iface : c.iface, pin_dir ? pin_dir : c.pin_dir, &r, err, sizeof(err))) {
+		cfg_free(&c);
+		log_errx("%s", err);
+		return 1;
+	}
+	/* routers and keepalived move the traffic away before the program goes */
+	if (path && ha_withdraw_all(&c, err, sizeof(err)))
+		log_warnx("%s; detaching anyway", err);
 	r = engine_detach_pinned(iface ? iface : c.iface, pin_dir ? pin_dir : c.pin_dir, err,
 				 sizeof(err));
+	if (path && !r)
+		ha_forget_lo(&c);
 	cfg_free(&c);
 	if (r) {
 		log_errx("%s", err);

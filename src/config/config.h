@@ -83,6 +83,32 @@ struct cfg_api {
 	char web_dir[256];    /* the web interface's static files ("" = not served) */
 };
 
+/*
+ * Several balancers as one (issue 14). announce: the VIPs this balancer can
+ * serve, as routes in a kernel table that bird2's kernel protocol learns and
+ * BGP announces. vrrp: a track file for keepalived. sync: flow entries that
+ * differ from the tables, shared with peers over authenticated UDP.
+ */
+struct cfg_announce {
+	uint32_t table;            /* kernel routing table (1-4294967295 but 253-255); 0 = none */
+	uint32_t withdraw_wait_ms; /* stop --detach: from withdrawing to detaching */
+};
+
+struct cfg_vrrp {
+	char track_file[256]; /* "" = none: written with the number of VIPs it cannot serve */
+	bool vips_on_lo;      /* the VIPs on lo, ARP and NDP silent: true health checks on a standby */
+};
+
+#define CFG_SYNC_PEERS_MAX 16
+struct cfg_sync {
+	char listen[64]; /* ADDR:PORT to receive on; "" = no sync */
+	char peers[CFG_SYNC_PEERS_MAX][64];
+	int npeers;
+	char secret_file[256];     /* root-owned, mode 0600: the deployment's shared secret */
+	char node[64];             /* this balancer's name among its peers ("" = the host name) */
+	uint32_t learn_timeout_ms; /* at start, the wait for the peers' exceptions */
+};
+
 #define CFG_API_SOCKET_DEFAULT "/run/dsrlb/dsrlb.sock"
 /* $DSRLB_SOCKET if set (an absolute path), else CFG_API_SOCKET_DEFAULT */
 const char *cfg_api_socket_default(void);
@@ -102,7 +128,11 @@ struct cfg {
 	uint32_t tcp_timeout, udp_timeout; /* seconds a flow may idle */
 	uint32_t new_flows_per_sec; /* per CPU */
 	char vips_dir[256];         /* every *.yaml there holds VIPs ("" = none) */
+	char state_dir[256];        /* where the maintenance flag is kept */
 	struct cfg_api api;
+	struct cfg_announce announce;
+	struct cfg_vrrp vrrp;
+	struct cfg_sync sync;
 	struct cfg_vip **vips;
 	int nv, capv;
 	char **origins;             /* the files VIPs came from (cfg_vip.origin points here) */

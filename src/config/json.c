@@ -199,6 +199,38 @@ json_t *model_vip_json(const struct cfg_vip *v, bool full)
 	return j;
 }
 
+/* The sections for several balancers, as they were read (keys at their defaults left out). */
+static void ha_json(json_t *o, const struct cfg *c, const struct cfg *def)
+{
+	if (c->announce.table) {
+		json_t *a = json_pack("{s:I}", "table", (json_int_t)c->announce.table);
+
+		if (c->announce.withdraw_wait_ms != def->announce.withdraw_wait_ms)
+			json_object_set_new(a, "withdraw_wait", json_real(c->announce.withdraw_wait_ms / 1000.0));
+		json_object_set_new(o, "announce", a);
+	}
+	if (c->vrrp.track_file[0]) {
+		json_t *v = json_pack("{s:s}", "track_file", c->vrrp.track_file);
+
+		if (c->vrrp.vips_on_lo != def->vrrp.vips_on_lo)
+			json_object_set_new(v, "vips_on_lo", json_boolean(c->vrrp.vips_on_lo));
+		json_object_set_new(o, "vrrp", v);
+	}
+	if (c->sync.listen[0]) {
+		json_t *s = json_pack("{s:s, s:s}", "listen", c->sync.listen, "secret_file",
+				      c->sync.secret_file), *peers = json_array();
+
+		for (int i = 0; i < c->sync.npeers; i++)
+			json_array_append_new(peers, json_string(c->sync.peers[i]));
+		json_object_set_new(s, "peers", peers);
+		if (c->sync.node[0])
+			json_object_set_new(s, "node", json_string(c->sync.node));
+		if (c->sync.learn_timeout_ms != def->sync.learn_timeout_ms)
+			json_object_set_new(s, "learn_timeout", json_real(c->sync.learn_timeout_ms / 1000.0));
+		json_object_set_new(o, "sync", s);
+	}
+}
+
 json_t *model_globals_json(const struct cfg *c)
 {
 	struct cfg def;
@@ -244,6 +276,9 @@ json_t *model_globals_json(const struct cfg *c)
 	if (json_object_size(api))
 		json_object_set(o, "api", api);
 	json_decref(api);
+	if (strcmp(c->state_dir, def.state_dir))
+		json_object_set_new(o, "state_dir", json_string(c->state_dir));
+	ha_json(o, c, &def);
 	return o;
 }
 

@@ -218,6 +218,10 @@ void cfg_init(struct cfg *c)
 	c->udp_timeout = 30;
 	c->new_flows_per_sec = 100000;
 	snprintf(c->api.socket, sizeof(c->api.socket), "%s", cfg_api_socket_default());
+	strcpy(c->state_dir, "/run/dsrlb");
+	c->announce.withdraw_wait_ms = 2000;
+	c->vrrp.vips_on_lo = true;
+	c->sync.learn_timeout_ms = 2000;
 }
 
 void cfg_free(struct cfg *c)

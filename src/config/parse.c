@@ -25,7 +25,6 @@
  * The words of each enumerated key, indexed by its value: the parser reads
  * them (want_enum) and the writers print them (cfg_*_name), from one table.
  */
-#define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 static const char *const *const sched_names =
 	NAMES([CFG_SCHED_MAGLEV] = "maglev", [CFG_SCHED_RR] = "rr", [CFG_SCHED_WRR] = "wrr",
 	      [CFG_SCHED_SH] = "sh", [CFG_SCHED_LC] = "lc");
@@ -412,7 +411,8 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 {
 	static const char *const keys[] = { "interface", "mode", "table_size", "hash_seed",
 					     "resolve_timeout", "pin_dir", "flow_table", "api",
-					     "vips", "vips_dir", "table_memory", NULL };
+					     "vips", "vips_dir", "table_memory", "state_dir", "announce",
+					     "vrrp", "sync", NULL };
 	yaml_node_t *vips = NULL;
 	uint64_t seen = 0, u;
 	const char *s;
@@ -478,6 +478,18 @@ static void parse_root(struct walk *w, yaml_node_t *root, struct cfg *c)
 			if (want_plain(w, val, "table_memory", &s) &&
 			    num_bytes(s, 1ull << 20, 1ull << 40, &c->table_memory, why, sizeof(why)))
 				cfg_err(w->e, LINE(val), COL(val), "table_memory '%s' %s (like 512M or 2G)", s, why);
+			break;
+		case 11:
+			want_path(w, val, "state_dir", c->state_dir, sizeof(c->state_dir));
+			break;
+		case 12:
+			parse_announce(w, val, c);
+			break;
+		case 13:
+			parse_vrrp(w, val, c);
+			break;
+		case 14:
+			parse_sync(w, val, c);
 			break;
 		}
 	}

@@ -13,4 +13,11 @@
 int cfg_parse_text(struct cfg *c, const char *name, const char *text, size_t len, bool vip_file,
 		   struct cfg_errs *e);
 
+/* parse_ha.c: the sections for several balancers (announce, vrrp, sync). */
+struct walk;
+struct yaml_node_s;
+void parse_announce(struct walk *w, struct yaml_node_s *n, struct cfg *c);
+void parse_vrrp(struct walk *w, struct yaml_node_s *n, struct cfg *c);
+void parse_sync(struct walk *w, struct yaml_node_s *n, struct cfg *c);
+
 #endif

@@ -16,6 +16,8 @@ struct walk {
 	const char *origin; /* of the VIPs read */
 };
 
+/* A NULL-terminated list of words, for want_enum. */
+#define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define LINE(n) ((int)(n)->start_mark.line + 1)
 #define COL(n) ((int)(n)->start_mark.column + 1)
 #define want_uint(w, n, what, min, max, out) want_num(w, n, what, min, max, false, out)

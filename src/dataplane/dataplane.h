@@ -131,6 +131,8 @@ void dp_ring_discard(struct dp *dp, uint32_t vip);
 int dp_ring_remove(struct dp *dp, uint32_t vip);
 /* The live table: its scheduler and size, and (if slots) its content. -ENOENT: no ring. */
 int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, uint32_t *slots);
+/* The backend id in one slot of the live table (DSRLB_BID_BAD if none). */
+uint32_t dp_ring_get(const struct dp *dp, uint32_t vip, uint32_t slot);
 /* Memory of a VIP's ring (both halves), in bytes; 0 if none. */
 uint64_t dp_ring_bytes(const struct dp *dp, uint32_t vip);
 /* Bytes a new ring for a table of size slots, scheduler sched, takes (pages included). */
@@ -181,6 +183,9 @@ int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void 
 int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max);
 bool dp_flow_walk_each(struct dp_flow_walk *w, dp_flow_cb cb, void *ctx);
 void dp_flow_walk_free(struct dp_flow_walk *w);
+/* One entry of the flow table (-ENOENT: none, or no flow table), and writing one. */
+int dp_flow_get(struct dp *dp, const struct dsrlb_flow_key *k, struct dsrlb_flow *out);
+int dp_flow_put(struct dp *dp, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
 uint32_t dp_now(void);
 

@@ -244,3 +244,18 @@ int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void 
 	*done = dp_flow_walk_each(w, cb, ctx);
 	return r;
 }
+
+/* One flow-table entry, for what the peers send (ha/sync.c). */
+int dp_flow_get(struct dp *dp, const struct dsrlb_flow_key *k, struct dsrlb_flow *out)
+{
+	if (!dp->flow_size)
+		return -ENOENT;
+	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.flows), k, out) ? -errno : 0;
+}
+
+int dp_flow_put(struct dp *dp, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f)
+{
+	if (!dp->flow_size)
+		return -ENOENT;
+	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flows), k, f, BPF_ANY) ? -errno : 0;
+}

@@ -197,6 +197,23 @@ int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, u
 	return 0;
 }
 
+uint32_t dp_ring_get(const struct dp *dp, uint32_t vip, uint32_t slot)
+{
+	const struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+	const struct dsrlb_vip_info *vi;
+	uint32_t h;
+	uint64_t e;
+
+	if (!r || r->removing)
+		return 0xffffffffu;
+	vi = &dp->info[vip];
+	h = vi->half & 1;
+	if (slot >= vi->size[h] || slot >= r->cap)
+		return 0xffffffffu;
+	e = __atomic_load_n(&r->mem[dsrlb_ring_elem(slot, h)], __ATOMIC_RELAXED);
+	return slot & 1 ? (uint32_t)(e >> 32) : (uint32_t)e;
+}
+
 static uint64_t bytes_of(uint32_t cap)
 {
 	uint64_t b = (uint64_t)DSRLB_RING_ELEMS(cap < 16 ? 16 : cap) * sizeof(uint64_t);

@@ -232,10 +232,12 @@ void engine_adopt(struct engine *e)
 }
 
 /* dsrlb stop --detach: off the interface, and the pins removed. */
-int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen)
+/* Is the data plane pinned under pin_dir/iface (if any) this interface's in this namespace? */
+int engine_pinned_check(const char *iface, const char *pin_dir, int *ifindex, char *err, size_t errlen)
 {
 	char dir[300];
-	int ifindex = 0, r = iface_info(iface, &ifindex, NULL, NULL);
+	struct dsrlb_meta pm;
+	int r = iface_info(iface, ifindex, NULL, NULL);
 
 	if (r) {
 		snprintf(err, errlen, "interface '%s' not found (see: ip link show)", iface);
@@ -244,6 +246,25 @@ int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size
 	r = pin_dir_ready(pin_dir, err, errlen);
 	if (r)
 		return r;
+	snprintf(dir, sizeof(dir), "%s/%s", pin_dir, iface);
+	if (!dp_pinned_meta(dir, &pm) && (pm.ifindex != (uint32_t)*ifindex || (pm.netns && pm.netns != netns_inode()))) {
+		/* another daemon's, on another interface or in another namespace: not ours to remove */
+		snprintf(err, errlen,
+			 "the data plane pinned at %s belongs to another interface or network namespace (interface index %u, namespace %llu; here %d, %llu); nothing was changed. Run dsrlb stop --detach where that daemon runs",
+			 dir, pm.ifindex, (unsigned long long)pm.netns, *ifindex, (unsigned long long)netns_inode());
+		return -EXDEV;
+	}
+	return 0;
+}
+
+int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen)
+{
+	char dir[300];
+	int ifindex = 0, r = engine_pinned_check(iface, pin_dir, &ifindex, err, errlen);
+
+	if (r)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/%s", pin_dir, iface);
 	r = dp_detach_any(ifindex);
 	if (r == -EBUSY) {
 		snprintf(err, errlen, "the XDP program on %s is not dsrlb's; left alone", iface);
@@ -253,7 +274,6 @@ int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size
 		snprintf(err, errlen, "cannot detach from %s: %s", iface, strerror(-r));
 		return r;
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", pin_dir, iface);
 	dp_unpin_dir(dir);
 	log_info("%s: %s; pinned maps under %s removed", iface,
 		 r == -ENOENT ? "no dsrlb program was attached" : "dsrlb detached", dir);

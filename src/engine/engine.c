@@ -93,6 +93,11 @@ int engine_open(struct engine **out, struct loop *l, struct cfg *c, bool daemon,
 		goto fail;
 	}
 	engine_find_sources(e);
+	r = engine_serve_open(e, err, errlen);
+	if (!r)
+		r = share_open(e, err, errlen);
+	if (r)
+		goto fail;
 	if (dp_adopted(e->dp))
 		engine_adopt(e);
 	/* every backend's MAC, asked for now; engine_attach plans once they are known */
@@ -190,6 +195,7 @@ int engine_attach(struct engine *e, bool all_resolved, char *err, size_t errlen)
 		return r;
 	}
 	e->attached = true;
+	engine_serve_start(e);
 	if (e->m.c.mode == DP_MODE_AUTO && e->used == DP_MODE_SKB)
 		log_warnx("%s has no native XDP support; running in skb (generic) mode, which is slower",
 			  e->m.c.iface);
@@ -246,6 +252,8 @@ int engine_stop(struct engine *e, bool detach)
 			dp_unpin_dir(e->pindir);
 	}
 	engine_jobs_close(e);
+	engine_serve_close(e);
+	share_close(e);
 	figures_close(e);
 	health_close(e->health);
 	resolver_close(e->res, detach || !e->attached);

@@ -89,6 +89,22 @@ const char *engine_iface(const struct engine *e);
 /* "native" or "skb" */
 const char *engine_mode(const struct engine *e);
 
+/*
+ * Several balancers (serve.c, ha/ha.h): maintenance withdraws every VIP of
+ * this balancer while it keeps forwarding what arrives; kept in state_dir.
+ */
+int engine_maintenance(struct engine *e, bool on, char *err, size_t errlen);
+bool engine_in_maintenance(const struct engine *e);
+struct engine_serve_status {
+	bool ready;        /* attached, MACs and health known, peers' flows learned */
+	bool maintenance;
+	int vips_serving;  /* VIPs with a backend that takes new flows */
+	bool announcing;   /* announce.table is set */
+	int announced;     /* VIP addresses announced now */
+	int track;         /* the track file's value (-1: none) */
+};
+void engine_serve_status(const struct engine *e, struct engine_serve_status *out);
+
 /* How late each health probe started after its time (the loop's health, seen from a check). */
 const struct hist *engine_probe_lateness(const struct engine *e);
 
@@ -103,6 +119,8 @@ void engine_print_stats(struct engine *e, const char *when);
 int engine_stop(struct engine *e, bool detach);
 
 /* dsrlb stop --detach: remove a (daemon's) data plane without a daemon. */
+/* 0, or -EXDEV (with err naming the pin_dir) when what is pinned there is another interface's or namespace's. */
+int engine_pinned_check(const char *iface, const char *pin_dir, int *ifindex, char *err, size_t errlen);
 int engine_detach_pinned(const char *iface, const char *pin_dir, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,9 @@
 #include "engine/state.h"
 #include "health/health.h"
 
+struct ha;
+struct sync;
+
 #define BPFFS "/sys/fs/bpf"
 
 /* A counter and its rate over the last second. */
@@ -49,6 +52,18 @@ struct engine {
 	bool planned;
 	struct apply_run run;
 	struct dp_swap swap; /* the janitor's */
+	/* serve.c: what this balancer can serve, told to routers and keepalived */
+	struct ha *ha;
+	bool ha_on, ready, maintenance;
+	int nserving;
+	struct loop_timer ready_poll;
+	/* share.c: flows shared with peers through ha/sync.c (sync NULL: none) */
+	struct sync *sync;
+	struct sync_flow *exc, *exc_next; /* the exceptions of the last walk, of the one under way */
+	size_t nexc, capexc, nexc_next, capexc_next;
+	bool rewalk;            /* a table changed during the walk: walk again at its end */
+	uint64_t fp_digest;     /* of every VIP's fingerprint (app_vip.fp) */
+	uint64_t sync_learned_flows, sync_unmatched;
 	/* figures.c: counters sampled a slice at a time, active flows recounted */
 	struct fig *fv, *fb;
 	int64_t *active, *counted, *walk_active, *walk_counted;
@@ -92,6 +107,28 @@ int engine_env_neigh(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6]);
 bool engine_env_health(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *since);
 /* Plan and apply the whole model now, waiting in place (the start). */
 int engine_apply_all(struct engine *e, char *err, size_t errlen);
+
+/* serve.c */
+int engine_serve_open(struct engine *e, char *err, size_t errlen);
+void engine_serve_start(struct engine *e);
+void engine_serve_close(struct engine *e);
+void engine_serve_vip(struct engine *e, const struct app_vip *old, const struct app_vip *next);
+void engine_serve_update(struct engine *e);
+void engine_serve_changed(struct engine *e);
+bool engine_serve_cfg_differs(const struct cfg *a, const struct cfg *b);
+/* share.c: the peers' exceptions learned (or no sync). */
+bool engine_sync_learned(const struct engine *e);
+int share_open(struct engine *e, char *err, size_t errlen);
+void share_close(struct engine *e);
+/* The walk: it starts, each live flow, it ends (the exceptions go to the peers). */
+void share_walk_start(struct engine *e);
+void share_walk_flow(struct engine *e, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f,
+		     uint32_t now);
+void share_walk_done(struct engine *e);
+/* A table changed: find the new exceptions now. */
+void share_changed(struct engine *e);
+/* HELLO's view of this balancer, after a change or once ready. */
+void share_self(struct engine *e);
 
 /* adopt.c */
 int engine_open_dp(struct engine *e, bool daemon, char *err, size_t errlen);

@@ -75,7 +75,6 @@ static void count_flow(const struct dsrlb_flow_key *k, const struct dsrlb_flow *
 	struct dsrlb_backend be;
 	uint32_t now = dp_now();
 
-	(void)k;
 	if (f->backend >= DSRLB_MAX_BACKENDS || now - f->seen > f->timeout ||
 	    dp_backend_read(e->dp, f->backend, &be) || be.gen != f->gen ||
 	    !(be.flags & DSRLB_BACKEND_F_VALID))
@@ -84,6 +83,7 @@ static void count_flow(const struct dsrlb_flow_key *k, const struct dsrlb_flow *
 	e->walk_live++;
 	if (f->flags & DSRLB_FLOW_F_COUNTED)
 		e->walk_counted[f->backend]++;
+	share_walk_flow(e, k, f, now);
 }
 
 /*
@@ -174,6 +174,7 @@ static void walk_fetched(struct worker_job *j)
 	e->recounted = true;
 	lc_rewrite(e);
 	walk_again(e);
+	share_walk_done(e);
 }
 
 static void on_recount(void *ctx)
@@ -186,6 +187,7 @@ static void on_recount(void *ctx)
 	}
 	/* lc's counts as the walk starts (see lc_rewrite) */
 	e->walking = true;
+	share_walk_start(e);
 	if (e->app.bids.hw && dp_conns_read(e->dp, 0, e->app.bids.hw, e->walk_conns))
 		memset(e->walk_conns, 0xff, sizeof(*e->walk_conns) * DSRLB_MAX_BACKENDS);
 	walk_next(e);

@@ -85,6 +85,7 @@ void engine_after_apply(struct engine *e, struct plan *p)
 		for (int j = 0; pv->next && j < pv->next->nm; j++)
 			if (pv->om[j] < 0 || pv->next->m[j].recycled)
 				figures_reset(e, false, pv->next->m[j].id);
+		engine_serve_vip(e, pv->old, pv->next);
 	}
 }
 

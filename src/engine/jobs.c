@@ -75,6 +75,7 @@ static void job_end(struct engine *e, int r)
 	struct engine_result res = { .r = r, .err = r ? j->err : NULL, .field = r ? j->field : NULL };
 
 	e->cur = NULL;
+	engine_serve_changed(e); /* the track file's count, the peers' exceptions */
 	if (j->done)
 		j->done(j->ctx, &res);
 	job_free(j);
@@ -508,7 +509,7 @@ static bool needs_restart(const struct cfg *a, const struct cfg *b)
 {
 	return strcmp(a->iface, b->iface) || a->mode != b->mode || a->hash_seed != b->hash_seed ||
 	       strcmp(a->pin_dir, b->pin_dir) || a->flow_size != b->flow_size ||
-	       a->new_flows_per_sec != b->new_flows_per_sec;
+	       a->new_flows_per_sec != b->new_flows_per_sec || engine_serve_cfg_differs(a, b);
 }
 
 int engine_reload(struct engine *e, struct cfg *c, engine_done_fn done, void *ctx, char *err,
@@ -518,7 +519,7 @@ int engine_reload(struct engine *e, struct cfg *c, engine_done_fn done, void *ct
 
 	if (needs_restart(&e->m.c, c)) {
 		snprintf(err, errlen,
-			 "interface, mode, hash_seed, pin_dir, flow_table.size and flow_table.new_flows_per_second need a restart to change; nothing was changed");
+			 "interface, mode, hash_seed, pin_dir, flow_table.size, flow_table.new_flows_per_second, state_dir, announce, vrrp and sync need a restart to change; nothing was changed");
 		cfg_free(c);
 		return -EINVAL;
 	}

@@ -78,6 +78,11 @@ static void hook_vip(struct strbuf *b, const struct cfg_vip *v, void *ctx)
 	sb_u64(b, a ? a->size : 0);
 	kv(b, "table_bytes");
 	sb_u64(b, a ? dp_ring_bytes(e->dp, a->id) : 0);
+	kv(b, "fingerprint");
+	if (a && a->fp)
+		sb_printf(b, "\"%016llx\"", (unsigned long long)a->fp);
+	else
+		sb_str(b, "null");
 }
 
 static void hook_backend(struct strbuf *b, const struct cfg_vip *v, int j, void *ctx)
@@ -354,6 +359,7 @@ static const struct family {
 	{ "dsrlb_health_checks_total", "counter", "Health probes by result." },
 	{ "dsrlb_health_check_duration_seconds", "gauge", "How long the last health probe took." },
 	{ "dsrlb_vip_icmp_errors_total", "counter", "ICMP errors about the VIP's flows: sent on to the flow's backend, or unmatched (no flow entry for rr/wrr/lc, no backend)." },
+	{ "dsrlb_vip_table_info", "gauge", "The fingerprint of the VIP's table (seed, schedulers, size, backends and weights); always 1." },
 };
 
 /* A label value: backslash, quote and newline escaped. */
@@ -394,12 +400,29 @@ static void sample(struct strbuf *b, int f, const char *vip, const char *backend
 	sb_put(b, "} ", 2);
 }
 
+static void fingerprint_sample(struct strbuf *b, const struct app_vip *a, const struct cfg_vip *v)
+{
+	char fp[17];
+
+	if (!a || !a->fp)
+		return;
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)a->fp);
+	sb_str(b, families[13].name);
+	label(b, "vip", v->name, true);
+	label(b, "fingerprint", fp, false);
+	sb_put(b, "} 1\n", 4);
+}
+
 void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v, int f)
 {
 	const struct app_vip *a = app_find(&e->app, &v->spec);
 	const struct fig *fv = a ? figures_vip(e, a->id) : &nofig;
 	char addr[ADDR_STRLEN], port[8];
 
+	if (f == 13) {
+		fingerprint_sample(b, a, v);
+		return;
+	}
 	if (f == 12) {
 		sample(b, f, v->name, NULL, "forwarded");
 		sb_u64(b, fv->icmp_forwarded);
@@ -509,4 +532,5 @@ void render_metrics_tail(struct strbuf *b, const struct engine *e, const char *v
 			  (unsigned long long)e->fstats[DSRLB_FS_REFUSED]);
 	sb_printf(b, "# HELP dsrlb_tables_bytes Memory of every VIP's table.\n# TYPE dsrlb_tables_bytes gauge\n"
 		     "dsrlb_tables_bytes %llu\n", (unsigned long long)e->app.table_bytes);
+	render_metrics_ha(b, e);
 }

@@ -27,10 +27,12 @@ void render_status_head(struct strbuf *b, const struct engine *e, const char *ve
 			long uptime, const char *config);
 void render_status_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v);
 /* /metrics: family f (0 .. RENDER_FAMILIES - 1) of one VIP, each family's header first. */
-#define RENDER_FAMILIES 13
+#define RENDER_FAMILIES 14
 void render_metrics_family_head(struct strbuf *b, int f);
 void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v, int f);
 /* The families that are not per VIP (build info, reasons, flow table). */
 void render_metrics_tail(struct strbuf *b, const struct engine *e, const char *version);
+/* peers.c: the tables digest, and the sync's counters and peers. */
+void render_metrics_ha(struct strbuf *b, const struct engine *e);
 
 #endif

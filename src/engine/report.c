@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "ha/ha.h"
 #include "lib/log.h"
 #include "net/ifaddr.h"
 
@@ -15,8 +16,8 @@ void engine_warn_not_local(const struct engine *e)
 	int n = ifaddr_list(e->m.c.iface, &a), said = 0, more = 0;
 	char s[ADDR_STRLEN];
 
-	if (n < 0)
-		return; /* cannot tell: do not warn */
+	if (n < 0 || ha_vips_on_lo(&e->m.c))
+		return; /* cannot tell, or on lo by design (routers or keepalived bring the traffic): do not warn */
 	for (int v = 0; v < e->m.c.nv; v++) {
 		const struct dsrlb_addr *x = &e->m.c.vips[v]->spec.addr;
 		bool dup = false;

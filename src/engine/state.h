@@ -48,8 +48,10 @@ struct app_vip {
 	uint32_t hold_down_ms;
 	bool all_down_drop;
 	bool adopted;            /* from pinned state: what its table was built from is unknown */
+	bool serving;            /* a backend takes new flows (serve.c: announced, counted) */
 	char kept[ADDR_STRLEN];  /* all_down keep: the backend kept (for the log) */
 	uint64_t inputs;         /* digest of what its table was built from */
+	uint64_t fp;             /* the same, portable (addresses, not ids): agreement with peers */
 	struct app_member *m;
 	int nm;
 };

@@ -35,5 +35,19 @@ json_t *engine_summary_json(const struct engine *e)
 	json_object_set_new(o, "table_memory", json_integer((json_int_t)e->m.c.table_memory));
 	if (e->m.c.flow_size)
 		json_object_set_new(o, "flow_table", flow_table_json(e));
+	{
+		struct engine_serve_status ss;
+
+		engine_serve_status(e, &ss);
+		json_object_set_new(o, "ready", json_boolean(ss.ready));
+		json_object_set_new(o, "maintenance", json_boolean(ss.maintenance));
+		json_object_set_new(o, "vips_serving", json_integer(ss.vips_serving));
+		if (ss.announcing)
+			json_object_set_new(o, "announce", json_pack("{s:I, s:i}", "table",
+					    (json_int_t)e->m.c.announce.table, "announced", ss.announced));
+		if (e->m.c.vrrp.track_file[0])
+			json_object_set_new(o, "vrrp", json_pack("{s:s, s:i}", "track_file",
+					    e->m.c.vrrp.track_file, "track", ss.track));
+	}
 	return o;
 }

@@ -9,5 +9,7 @@
 
 /* interface, mode, vips and backends (counts), tables' memory, flow_table. */
 json_t *engine_summary_json(const struct engine *e);
+/* peers.c: GET /api/v1/peers (sync, fingerprints, agreement). */
+json_t *engine_peers_json(const struct engine *e);
 
 #endif

@@ -127,6 +127,43 @@ static uint64_t mix(uint64_t h)
 	return h ^ (h >> 33);
 }
 
+/*
+ * The same inputs, portable: the seed, the schedulers, the size and each
+ * backend in the table by address and weight, so that balancers that would
+ * build the same table (maglev.c is a pure function of these) show the same
+ * value. 0 for an adopted VIP: what it was built from is unknown.
+ */
+uint64_t tables_fingerprint(const struct app_vip *v, uint32_t seed)
+{
+	uint64_t h;
+
+	if (v->adopted)
+		return 0;
+	h = mix(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ v->size) ^ mix(seed + 1);
+	for (int j = 0; j < v->nm; j++) {
+		const struct app_member *m = &v->m[j];
+		uint64_t x = 0xcbf29ce484222325ull;
+
+		if (!m->weight)
+			continue;
+		for (int i = 0; i < 17; i++)
+			x = (x ^ (i ? m->addr.bytes[i - 1] : m->addr.family)) * 0x100000001b3ull;
+		h += mix(x ^ ((uint64_t)m->weight << 44));
+	}
+	return h ? h : 1;
+}
+
+/* A VIP's part in the digest of them all: its fingerprint bound to its address, port and protocols. */
+uint64_t tables_fp_mix(const struct app_vip *v)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (int i = 0; i < 16; i++)
+		x = (x ^ v->spec.addr.bytes[i]) * 0x100000001b3ull;
+	x ^= (uint64_t)v->spec.port << 48 ^ (uint64_t)v->spec.protos << 40 ^ v->spec.addr.family;
+	return mix(x ^ mix(v->fp));
+}
+
 uint64_t tables_inputs(const struct app_vip *v, uint32_t size)
 {
 	/* order does not matter (a sum of each backend's digest): the table does not depend on it */

@@ -21,5 +21,8 @@ uint32_t tables_sched(enum cfg_sched s);
 int64_t tables_build(const struct app_vip *v, uint32_t size, uint32_t **slots);
 /* What the table is built from, as a digest: equal digests, equal tables. */
 uint64_t tables_inputs(const struct app_vip *v, uint32_t size);
+/* Portable: by addresses, for agreement between balancers (0: adopted, unknown). */
+uint64_t tables_fingerprint(const struct app_vip *v, uint32_t seed);
+uint64_t tables_fp_mix(const struct app_vip *v);
 
 #endif

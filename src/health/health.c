@@ -544,3 +544,16 @@ const struct hist *health_lateness(const struct health *h)
 
 	return h ? &h->late : &none;
 }
+
+size_t health_unsettled(const struct health *h)
+{
+	size_t n = 0;
+
+	for (uint32_t v = 0; h && v < DSRLB_MAX_VIPS; v++)
+		for (int i = 0; h->byvip[v] && i < h->byvip[v]->n; i++) {
+			const struct check *k = h->byvip[v]->c[i];
+
+			n += k->check_up && !k->passed;
+		}
+	return n;
+}

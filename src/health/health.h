@@ -89,6 +89,11 @@ void health_foreach(const struct health *h, void (*cb)(const struct hc_status *,
 size_t health_count(const struct health *h);
 /* The latest a probe started after its time, since the last call, in ms. */
 uint64_t health_latest_start(struct health *h);
+/*
+ * Checks whose backend is only assumed up: no probe has passed yet, and not
+ * enough have failed to take it down. 0 once every backend's health is known.
+ */
+size_t health_unsettled(const struct health *h);
 /* How late each probe started after its time, since open. */
 const struct hist *health_lateness(const struct health *h);
 

@@ -39,3 +39,11 @@ double clock_wall(uint64_t mono_ns)
 	clock_gettime(CLOCK_REALTIME, &real);
 	return (double)real.tv_sec + real.tv_nsec / 1e9 - ((double)clock_ns() - (double)mono_ns) / 1e9;
 }
+
+uint64_t clock_unix_ms(void)
+{
+	struct timespec real;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (uint64_t)real.tv_sec * 1000 + (uint64_t)real.tv_nsec / 1000000;
+}

@@ -17,5 +17,7 @@ uint64_t clock_coarse_ns(void);
 uint64_t clock_thread_ns(void);
 /* A monotonic time in ns as Unix seconds (wall clock), for records shown to people. */
 double clock_wall(uint64_t mono_ns);
+/* The wall clock in Unix milliseconds (sync messages carry it: peers keep NTP time). */
+uint64_t clock_unix_ms(void);
 
 #endif

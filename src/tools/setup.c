@@ -27,6 +27,7 @@
 #include "tools/setup.h"
 #include "config/write.h"
 #include "net/netlink.h"
+#include "net/rtnl.h"
 #include "net/sysctl.h"
 
 #define STATE_FILE "/var/lib/dsrlb/backend-setup.state"
@@ -124,27 +125,6 @@ static int state_save(const char *path, const struct state *s)
 	return r;
 }
 
-/* Add (RTM_NEWADDR) or remove (RTM_DELADDR) a host address on lo. */
-static int lo_addr(int type, const struct dsrlb_addr *a)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
-
-	nlh->nlmsg_type = (uint16_t)type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = a->family == DSRLB_AF_INET ? AF_INET : AF_INET6;
-	ifa->ifa_prefixlen = a->family == DSRLB_AF_INET ? 32 : 128;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = if_nametoindex("lo");
-	if (a->family == DSRLB_AF_INET6)
-		ifa->ifa_flags = IFA_F_NODAD;
-	mnl_attr_put(nlh, IFA_LOCAL, a->family == DSRLB_AF_INET ? 4 : 16, a->bytes);
-	mnl_attr_put(nlh, IFA_ADDRESS, a->family == DSRLB_AF_INET ? 4 : 16, a->bytes);
-	return nl_once(nlh, NULL, NULL);
-}
-
 /* The interface of the IPv4 default route (/proc/net/route), for the LAN. */
 static int default_iface(char *out, size_t len)
 {
@@ -197,7 +177,7 @@ static int do_undo(const struct setup_opts *o, const char *statep)
 		if (!s.added[i])
 			continue;
 		addr_str(&s.vip[i], a, sizeof(a));
-		r = lo_addr(RTM_DELADDR, &s.vip[i]);
+		r = rtnl_lo_addr(NULL, false, &s.vip[i]);
 		if (r && r != -EADDRNOTAVAIL) {
 			log_errx("cannot remove %s from lo: %s", a, strerror(-r));
 			bad++;
@@ -355,7 +335,7 @@ int backend_setup(const struct setup_opts *o)
 		if (!asked)
 			continue;
 		addr_str(&s.vip[i], a, sizeof(a));
-		r = lo_addr(RTM_NEWADDR, &s.vip[i]);
+		r = rtnl_lo_addr(NULL, true, &s.vip[i]);
 		if (r == -EEXIST) {
 			printf("%s is on lo already\n", a);
 		} else if (r) {

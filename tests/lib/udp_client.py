@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Send COUNT datagrams to ADDR PORT, each from a fresh socket (a new source
 port, so a new flow), and print one line per answer: "NAME SEEN_ADDR".
+With FIRST_PORT, datagram i goes from source port FIRST_PORT + i instead, so
+that the same tuples can be sent again (through another balancer).
 A datagram without an answer within the timeout prints "LOST". Bounded:
 COUNT datagrams, one retry each, 1 s per try.
 """
@@ -10,10 +12,13 @@ import sys
 
 def main():
     addr, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     for i in range(count):
         s = socket.socket(family, socket.SOCK_DGRAM)
         s.settimeout(1.0)
+        if first:
+            s.bind(("", first + i))
         payload = f"ping-{i}".encode()
         answer = None
         for _ in range(2):

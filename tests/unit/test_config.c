@@ -238,5 +238,40 @@ int main(void)
 	bad("api listen without a port", HEAD WEB "api: {listen: 127.0.0.1}\n", "is not ADDR:PORT");
 	bad("api socket relative", HEAD WEB "api: {socket: x.sock}\n", "must be an absolute path");
 	bad("api unknown key", HEAD WEB "api: {port: 1}\n", "unknown key 'port'");
+
+	/* several balancers (issue 14) */
+	n = cfg_load("examples/dsrlb-bgp.yaml", &c, &errors);
+	CHECK(n == 0 && c.announce.table == 4242 && c.announce.withdraw_wait_ms == 2000 &&
+		      c.sync.npeers == 1 && !strcmp(c.sync.peers[0], "198.18.178.20:7310") &&
+		      c.sync.learn_timeout_ms == 2000 && !strcmp(c.sync.secret_file, "/etc/dsrlb/sync.secret"),
+	      "examples/dsrlb-bgp.yaml: table 4242, withdraw_wait 2 s, one peer, learn_timeout 2 s (%.200s)",
+	      errors ? errors : "no errors");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+	errors = NULL;
+	n = cfg_load_string("t.yaml", HEAD WEB "vrrp: {track_file: /run/dsrlb/eth0.track}\n", &c, &errors);
+	CHECK(n == 0 && !strcmp(c.vrrp.track_file, "/run/dsrlb/eth0.track") && c.vrrp.vips_on_lo &&
+		      !strcmp(c.state_dir, "/run/dsrlb"),
+	      "vrrp: a track file, the VIPs on lo by default, state_dir /run/dsrlb");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+	bad("announce table main", HEAD WEB "announce: {table: 254}\n", "is the kernel's own");
+	bad("announce table 0", HEAD WEB "announce: {table: 0}\n", "announce table");
+	bad("announce without table", HEAD WEB "announce: {withdraw_wait: 1}\n", "announce needs a table");
+	bad("announce withdraw_wait nan", HEAD WEB "announce: {table: 9, withdraw_wait: nan}\n", "withdraw_wait");
+	bad("vrrp without track_file", HEAD WEB "vrrp: {vips_on_lo: false}\n", "vrrp needs a track_file");
+	bad("vrrp track_file relative", HEAD WEB "vrrp: {track_file: x.track}\n", "absolute path");
+	bad("sync peer not ADDR:PORT", HEAD WEB "sync: {listen: '198.18.178.10:7310', peers: [198.18.178.20], secret_file: /s}\n",
+	    "sync peer '198.18.178.20' is not ADDR:PORT");
+	bad("sync without secret", HEAD WEB "sync: {listen: '198.18.178.10:7310', peers: ['198.18.178.20:7310']}\n",
+	    "sync needs");
+	bad("sync unknown key", HEAD WEB "sync: {listen: '198.18.178.10:7310', group: x}\n", "unknown key 'group'");
+	bad("sync 17 peers", HEAD WEB "sync: {listen: '198.18.178.10:7310', secret_file: /s, peers: ["
+	    "'198.18.178.1:1', '198.18.178.2:1', '198.18.178.3:1', '198.18.178.4:1', '198.18.178.5:1', "
+	    "'198.18.178.6:1', '198.18.178.7:1', '198.18.178.8:1', '198.18.178.9:1', '198.18.178.10:1', "
+	    "'198.18.178.11:1', '198.18.178.12:1', '198.18.178.13:1', '198.18.178.14:1', '198.18.178.15:1', "
+	    "'198.18.178.16:1', '198.18.178.17:1']}\n", "more than 16 peers");
 	return check_done();
 }
