@@ -144,3 +144,29 @@ void render_metrics_ha(struct strbuf *b, const struct engine *e)
 		sb_printf(b, "dsrlb_sync_peer_agrees{peer=\"%s\"} %d\n", st.peer[i].addr,
 			  st.peer[i].heard_ms != UINT64_MAX && st.peer[i].digest == e->fp_digest);
 }
+
+void render_status_ha(struct strbuf *b, const struct engine *e)
+{
+	struct engine_serve_status ss;
+	struct sync_status st;
+	int up = 0, agree = 0;
+
+	engine_serve_status(e, &ss);
+	sb_printf(b, "%s%s; %d of %d VIPs can be served; tables digest %016" PRIx64 "\n",
+		  ss.ready ? "ready" : "not ready yet (MACs, health or peers' flows pending)",
+		  ss.maintenance ? ", in maintenance (announcing nothing)" : "", ss.vips_serving, e->m.c.nv,
+		  e->fp_digest);
+	if (ss.announcing)
+		sb_printf(b, "announce: %d addresses in kernel table %u\n", ss.announced, e->m.c.announce.table);
+	if (e->m.c.vrrp.track_file[0])
+		sb_printf(b, "vrrp: %s says %d\n", e->m.c.vrrp.track_file, ss.track);
+	if (!e->sync)
+		return;
+	sync_status(e->sync, &st);
+	for (int i = 0; i < st.npeers; i++) {
+		up += st.peer[i].up;
+		agree += st.peer[i].up && st.peer[i].digest == e->fp_digest;
+	}
+	sb_printf(b, "sync: %d of %d peers heard, %d agree; %zu exceptions sent each walk, %" PRIu64 " flows learned\n",
+		  up, st.npeers, agree, e->nexc, e->sync_learned_flows);
+}

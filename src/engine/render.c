@@ -304,6 +304,7 @@ void render_status_head(struct strbuf *b, const struct engine *e, const char *ve
 		  engine_mode(e), uptime, config);
 	sb_printf(b, "%d VIPs, %ld backends; tables %.1f MB of %.0f MB\n", e->m.c.nv, nb,
 		  e->app.table_bytes / 1048576.0, e->m.c.table_memory / 1048576.0);
+	render_status_ha(b, e);
 }
 
 void render_status_vip(struct strbuf *b, const struct engine *e, const struct cfg_vip *v)
@@ -324,6 +325,8 @@ void render_status_vip(struct strbuf *b, const struct engine *e, const struct cf
 		  v->spec.protos == VIP_PROTO_TCP ? "tcp" : v->spec.protos == VIP_PROTO_UDP ? "udp" : "both",
 		  cfg_sched_name(v->sched), a ? a->size : 0,
 		  a ? (double)dp_ring_bytes(e->dp, a->id) / 1024.0 : 0.0, up, v->nb);
+	if (a && a->fp)
+		sb_printf(b, "    fingerprint %016llx\n", (unsigned long long)a->fp);
 	for (int j = 0; j < v->nb; j++) {
 		const struct app_member *m = member(a, v, j);
 		const char *st, *why = "";

@@ -34,5 +34,7 @@ void render_metrics_vip(struct strbuf *b, const struct engine *e, const struct c
 void render_metrics_tail(struct strbuf *b, const struct engine *e, const char *version);
 /* peers.c: the tables digest, and the sync's counters and peers. */
 void render_metrics_ha(struct strbuf *b, const struct engine *e);
+/* peers.c: dsrlb status's lines on readiness, announcing, the track file and the sync. */
+void render_status_ha(struct strbuf *b, const struct engine *e);
 
 #endif

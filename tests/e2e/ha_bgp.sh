@@ -118,6 +118,28 @@ out=$(cli lb1 peers)
 check "dsrlb peers on lb1: lb2 is up, ready and agrees ($(echo "$out" | tail -1))" \
 	bash -c "grep -q '$LB2:7310 (.*): up, ready, agrees' <<<'$out'"
 
+s1=$(cli lb1 status) s2=$(cli lb2 status)
+check "dsrlb status on lb1 says ready, what it announces and its peer: $(grep -E '^(ready|announce|sync)' <<<"$s1" | tr '\n' ';')" \
+	bash -c "grep -q '^ready; 4 of 4 VIPs can be served' <<<'$s1' && grep -q '^announce: 3 addresses in kernel table 4242' <<<'$s1' && grep -q '^sync: 1 of 1 peers heard, 1 agree' <<<'$s1'"
+f1=$(grep -A1 '^  web ' <<<"$s1" | grep -o 'fingerprint [0-9a-f]*') f2=$(grep -A1 '^  web ' <<<"$s2" | grep -o 'fingerprint [0-9a-f]*')
+check "web's fingerprint is the same in both balancers' status ($f1, $f2)" test -n "$f1" -a "$f1" = "$f2"
+curl -s --unix-socket "$PG_DIR/lb1.sock" http://dsrlb/metrics | grep -q "^dsrlb_vip_table_info{vip=\"web\",fingerprint=\"${f1#fingerprint }\"} 1$"
+check "and in /metrics (dsrlb_vip_table_info)" test $? -eq 0
+
+# a disagreement is named: dns's weights changed on lb1 alone
+cli lb1 backend set dns 198.18.178.11 --weight 2 >/dev/null
+for i in $(seq 1 30); do # bounded: 6 s (HELLO each second, then the fingerprints)
+	out=$(cli lb1 peers)
+	rc=$?
+	grep -q '    dns: tables differ' <<<"$out" && break
+	sleep 0.2
+done
+check "dns's weight changed on lb1 alone: dsrlb peers exits $rc and names it ($(grep dns <<<"$out" | tr -s ' '))" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'DISAGREES' <<<'$out' && grep -q '    dns: tables differ' <<<'$out' && [ \$(grep -c '^    ' <<<'$out') -eq 1 ]"
+cli lb1 backend set dns 198.18.178.11 --weight 1 >/dev/null
+for i in $(seq 1 30); do cli lb1 peers >/dev/null && break; sleep 0.2; done
+check "and back to weight 1: they agree again (dsrlb peers exits 0)" cli lb1 peers
+
 # ---- losing a balancer: its link goes ----
 downloads link 9
 sleep 3
