@@ -127,6 +127,16 @@ static uint64_t mix(uint64_t h)
 	return h ^ (h >> 33);
 }
 
+/* FNV-1a of an address's family and bytes. */
+static uint64_t addr_digest(const struct dsrlb_addr *a)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (int i = 0; i < 17; i++)
+		x = (x ^ (i ? a->bytes[i - 1] : a->family)) * 0x100000001b3ull;
+	return x;
+}
+
 /*
  * The same inputs, portable: the seed, the schedulers, the size and each
  * backend in the table by address and weight, so that balancers that would
@@ -140,16 +150,9 @@ uint64_t tables_fingerprint(const struct app_vip *v, uint32_t seed)
 	if (v->adopted)
 		return 0;
 	h = mix(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ v->size) ^ mix(seed + 1);
-	for (int j = 0; j < v->nm; j++) {
-		const struct app_member *m = &v->m[j];
-		uint64_t x = 0xcbf29ce484222325ull;
-
-		if (!m->weight)
-			continue;
-		for (int i = 0; i < 17; i++)
-			x = (x ^ (i ? m->addr.bytes[i - 1] : m->addr.family)) * 0x100000001b3ull;
-		h += mix(x ^ ((uint64_t)m->weight << 44));
-	}
+	for (int j = 0; j < v->nm; j++)
+		if (v->m[j].weight)
+			h += mix(addr_digest(&v->m[j].addr) ^ ((uint64_t)v->m[j].weight << 44));
 	return h ? h : 1;
 }
 
@@ -171,13 +174,9 @@ uint64_t tables_inputs(const struct app_vip *v, uint32_t size)
 
 	for (int j = 0; j < v->nm; j++) {
 		const struct app_member *m = &v->m[j];
-		uint64_t x = 0xcbf29ce484222325ull;
 
-		if (!m->weight)
-			continue;
-		for (int i = 0; i < 17; i++)
-			x = (x ^ (i ? m->addr.bytes[i - 1] : m->addr.family)) * 0x100000001b3ull;
-		h += mix(x ^ ((uint64_t)m->id << 20) ^ ((uint64_t)m->weight << 44));
+		if (m->weight)
+			h += mix(addr_digest(&m->addr) ^ ((uint64_t)m->id << 20) ^ ((uint64_t)m->weight << 44));
 	}
 	return h;
 }

@@ -55,19 +55,8 @@ has_path() { # has_path VIP LBADDR
 	if [[ "$1" == *:* ]]; then pg_in gw ip -6 route show "$1/128"; else pg_in gw ip route show "$1/32"; fi | grep -q "via $2 "
 }
 # Wait (bounded, TENTHS tenths of a second) until paths VIP is N; prints the ms it took.
-wait_paths() { # wait_paths VIP N TENTHS
-	local t0 i
-	t0=$(date +%s%N)
-	for i in $(seq 1 $((${3} * 5))); do
-		if [ "$(paths "$1")" -eq "$2" ]; then
-			echo $((($(date +%s%N) - t0) / 1000000))
-			return 0
-		fi
-		sleep 0.02
-	done
-	echo timeout
-	return 1
-}
+paths_are() { [ "$(paths "$1")" -eq "$2" ]; }
+wait_paths() { ha_wait "$3" paths_are "$1" "$2"; } # wait_paths VIP N TENTHS
 
 ha_up && pg_start_http 8000 && pg_start_udp 9000 && ok "bench up: client, router, 2 balancers, 2 backends" || bail "bench setup failed"
 WANT=$(sha256sum "$PG_DIR/big.bin" | cut -d' ' -f1)

@@ -70,19 +70,7 @@ ka_kill() {
 }
 on_eth0() { pg_in "$1" ip addr show eth0 | grep -q "inet $VIP4/32"; }
 # Wait (bounded, TENTHS) until NODE holds the VIP on eth0; prints the ms it took.
-wait_master() { # wait_master NODE TENTHS
-	local t0 i
-	t0=$(date +%s%N)
-	for i in $(seq 1 $(($2 * 5))); do
-		if on_eth0 "$1"; then
-			echo $((($(date +%s%N) - t0) / 1000000))
-			return 0
-		fi
-		sleep 0.02
-	done
-	echo timeout
-	return 1
-}
+wait_master() { ha_wait "$2" on_eth0 "$1"; } # wait_master NODE TENTHS
 health_view() { # health_view NODE: "ADDR STATUS" per backend of every VIP
 	api "$1" /api/v1/vips | python3 -c '
 import json, sys

@@ -31,14 +31,7 @@ ha_cleanup() {
 
 ha_up() {
 	local n
-	for n in "${PG_NODES[@]}"; do
-		ip netns add "$(pg_ns "$n")" || return 1
-		mkdir -p "/etc/netns/$(pg_ns "$n")"
-		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$(pg_ns "$n")/resolv.conf"
-		printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$(pg_ns "$n")/hosts"
-		pg_in "$n" ip link set lo up
-		pg_sysctl "$n" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-	done
+	pg_nodes_up || return 1
 	pg_link client eth0 gw eth0 && pg_link gw eth1 lan p-gw && pg_link lb1 eth0 lan p-lb1 &&
 		pg_link lb2 eth0 lan p-lb2 && pg_link b1 eth0 lan p-b1 && pg_link b2 eth0 lan p-b2 || return 1
 	pg_in lan ip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
@@ -130,3 +123,19 @@ downloads_end() { # downloads_end TAG
 	[ "$ok" = "$n" ]
 }
 
+# ha_wait TENTHS CMD...: until CMD succeeds (bounded: TENTHS tenths of a
+# second, polled every 20 ms); prints the milliseconds it took, or "timeout".
+ha_wait() {
+	local t0 i n=$(($1 * 5))
+	shift
+	t0=$(date +%s%N)
+	for i in $(seq 1 "$n"); do
+		if "$@"; then
+			echo $((($(date +%s%N) - t0) / 1000000))
+			return 0
+		fi
+		sleep 0.02
+	done
+	echo timeout
+	return 1
+}

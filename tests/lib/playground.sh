@@ -53,7 +53,8 @@ pg_sysctl() {
 	for kv in "$@"; do pg_in "$n" sysctl -qw "$kv" >/dev/null || return 1; done
 }
 
-pg_up() {
+# One namespace per node of PG_NODES, lo up, no lookup leaving it.
+pg_nodes_up() {
 	local n
 	for n in "${PG_NODES[@]}"; do
 		ip netns add "$(pg_ns "$n")" || return 1
@@ -62,11 +63,15 @@ pg_up() {
 		mkdir -p "/etc/netns/$(pg_ns "$n")"
 		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
 			>"/etc/netns/$(pg_ns "$n")/resolv.conf"
-		printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$(pg_ns "$n")/hosts" 
+		printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$(pg_ns "$n")/hosts"
 		pg_in "$n" ip link set lo up
 		# DAD would hold the IPv6 addresses back for a second or two.
 		pg_sysctl "$n" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
+}
+
+pg_up() {
+	pg_nodes_up || return 1
 
 	pg_link client eth0 gw eth0 &&
 		pg_link gw eth1 lan p-gw &&
