@@ -25,6 +25,8 @@
 
 #define API_BODY_MAX (64 * 1024)  /* bytes; a larger request body gets 413 */
 #define API_TIMEOUT_S 10          /* an idle connection is closed after */
+#define API_DEADLINE_MS 10000     /* a request must arrive whole within this (slow senders) */
+#define API_PER_CLIENT 16         /* TCP connections from one address at a time */
 
 struct api;
 

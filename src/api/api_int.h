@@ -8,16 +8,27 @@
 
 #include "api/api.h"
 #include "daemon/loop.h"
+#include "lib/addr.h"
 
 #define API_PREFIX "/api/v1"
 
 struct api;
 
+/* A connection, for the request deadline: since when it has been receiving. */
+struct conn {
+	int fd;
+	uint64_t since; /* clock_ms(): accepted, or its last request answered */
+	bool busy;      /* a request arrived whole and is being answered */
+	struct conn *prev, *next;
+};
+
 struct listener {
 	struct MHD_Daemon *d;
 	struct api *api;
+	struct conn *conns;
+	bool tcp;
 	bool need_token;
-	bool loopback_tcp; /* TCP on loopback, no token: Host must be ours (see host_ok) */
+	bool loopback_tcp; /* TCP on loopback: Host must be ours (see host_ok) */
 	uint16_t port;
 	int epfd;
 	char what[140];
@@ -34,6 +45,7 @@ struct api {
 	int nl;
 	struct loop *loop;
 	struct loop_timer mhd; /* MHD's own timeouts */
+	struct loop_timer deadline; /* slow senders cut off (http.c) */
 	struct tracer *tracers;
 	int ntracers;
 	struct ring_buffer *rb;
@@ -58,6 +70,16 @@ struct req {
 	unsigned status; /* with answer: sent when MHD calls again after the resume */
 	json_t *answer;
 };
+
+/* compose.c: what a body makes of a VIP's JSON (pure: the fuzzer drives it too) */
+int api_backend_index(const json_t *backends, const struct dsrlb_addr *addr);
+/* PATCH (merge into a copy of vipj) or PUT (the body, named); NULL: out of memory */
+json_t *api_compose_vip(json_t *vipj, const json_t *body, bool replace, const char *name);
+/* POST .../backends: body appended to vipj's backends. -EINVAL, -EEXIST (err says), -ENOMEM */
+int api_compose_backend_add(json_t *vipj, const json_t *body, char *err, size_t errlen);
+/* PATCH .../backends/ADDR: body merged into that backend. -EINVAL, -ENOENT (err says), -ENOMEM */
+int api_compose_backend_patch(json_t *vipj, const char *baddr, const json_t *body, char *err,
+			      size_t errlen);
 
 /* One call to a resource. */
 struct call {

@@ -27,6 +27,37 @@ struct pending_change {
 	struct pending_change *next;
 };
 
+/*
+ * An answer names the first few errors and counts the rest: a body that
+ * repeats one mistake thousands of times gets a short answer, whole.
+ */
+#define ANSWER_ERRORS 5
+/* How much of errors to keep (*tail then says how many more there were; "" if none). */
+static int cap_errors(const char *errors, char *tail, size_t len)
+{
+	const char *p = errors, *cut = NULL, *last = errors;
+	unsigned long k;
+	int lines = 0;
+
+	tail[0] = 0;
+	for (; p && *p; lines++) {
+		if (lines == ANSWER_ERRORS)
+			cut = p;
+		last = p;
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	if (!cut)
+		return (int)strlen(errors);
+	/* the parser's own cap: "... and K more errors" on the last line */
+	if (sscanf(last, "... and %lu more errors", &k) == 1)
+		k += (unsigned long)(lines - ANSWER_ERRORS - 1);
+	else
+		k = (unsigned long)(lines - ANSWER_ERRORS);
+	snprintf(tail, len, "... and %lu more errors", k);
+	return (int)(cut - errors);
+}
+
 static unsigned status_of(int r)
 {
 	return r == -EEXIST || r == -ENOSPC ? 409 : r == -EINVAL ? 400 : r == -ENOENT ? 404 :
@@ -100,7 +131,10 @@ enum MHD_Result api_change(const struct call *k, const char *old_name, json_t *v
 		return send_error(k->c, 503, NULL, "the daemon is stopping; try again when it is back");
 	}
 	if (vipj && model_vip_parse(&m->c, vipj, &v, &errors)) {
-		res = send_error(k->c, 400, error_field(errors), "%s", errors);
+		char tail[64];
+		int keep = cap_errors(errors, tail, sizeof(tail));
+
+		res = send_error(k->c, 400, error_field(errors), "%.*s%s", keep, errors, tail);
 		free(errors);
 		json_decref(ans);
 		return res;

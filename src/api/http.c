@@ -80,17 +80,35 @@ static bool token_ok(struct api *a, struct MHD_Connection *c)
 	size_t n = strlen(a->token);
 	unsigned char diff = 0;
 
-	if (!h || strncmp(h, "Bearer ", 7) || strlen(h + 7) != n)
+	/* the scheme is case-insensitive (RFC 9110), one or more spaces after it */
+	if (!n || !h || strncasecmp(h, "Bearer", 6) || (h[6] != ' ' && h[6] != '\t'))
+		return false;
+	for (h += 6; *h == ' ' || *h == '\t'; h++)
+		;
+	if (strlen(h) != n)
 		return false;
 	for (size_t i = 0; i < n; i++) /* the same time for every wrong token */
-		diff |= (unsigned char)(h[7 + i] ^ a->token[i]);
+		diff |= (unsigned char)(h[i] ^ a->token[i]);
 	return !diff;
+}
+
+/* What only reads: everything else changes the balancer. */
+static bool reads_only(const char *method)
+{
+	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
+}
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
 }
 
 /*
  * A page on another site can make the browser send requests to loopback;
  * one whose name resolves to 127.0.0.1 (DNS rebinding) can even read the
- * answers. Without a token, only a Host header that names this listener
+ * answers. On loopback, only a Host header that names this listener
  * (or localhost) is served.
  */
 static bool host_ok(const struct listener *l, struct MHD_Connection *c)
@@ -132,6 +150,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!rq)
 			return MHD_NO;
 		*con_cls = rq;
+		/* any local user can reach a loopback port: only root and api.group the socket */
+		if (l->tcp && !reads_only(method) && !token_ok(a, c))
+			return send_error(c, 401, NULL, a->token[0] ?
+					  "a change over TCP needs 'Authorization: Bearer TOKEN' (the token is in api.token_file on the balancer)" :
+					  "changes over TCP need a token: set api.token_file (a root-only file with the bearer token), or use the Unix socket %s",
+					  a->socket);
 		if (l->loopback_tcp && !host_ok(l, c))
 			return send_error(c, 403, NULL,
 					  "Host '%s' is not this listener: use http://%s/ (requests naming another host are refused, against DNS rebinding)",
@@ -178,6 +202,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, 400, NULL, "the body is not valid JSON: %s (line %d, column %d)",
 					  je.text, je.line, je.column);
 	}
+	if (conn_of(c))
+		conn_of(c)->busy = true; /* arrived whole: the deadline is met */
 	r = api_route(a, c, rq, url, method, body);
 	json_decref(body);
 	return r;
@@ -187,16 +213,75 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
 	struct req *rq = *con_cls;
+	struct conn *k = conn_of(c);
 
 	(void)cls;
-	(void)c;
 	(void)toe;
+	if (k) { /* answered: the next request on this connection has its own deadline */
+		k->busy = false;
+		k->since = clock_ms();
+	}
 	if (rq) {
 		free(rq->body);
 		json_decref(rq->answer);
 		free(rq);
 		*con_cls = NULL;
 	}
+}
+
+/* Each connection's record, from accept to close. */
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+		    enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return; /* no deadline for this one: MHD's idle timeout still holds */
+		k->fd = i ? i->connect_fd : -1;
+		k->since = clock_ms();
+		k->next = l->conns;
+		if (l->conns)
+			l->conns->prev = k;
+		l->conns = k;
+		*socket_context = k;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			l->conns = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+/*
+ * Slow senders: a request that has not arrived whole API_DEADLINE_MS after
+ * its connection opened (or its last answer) is cut off, however often it
+ * trickles a byte (MHD's timeout is for idleness only).
+ */
+static void on_deadline(void *ctx)
+{
+	struct api *a = ctx;
+	uint64_t now = clock_ms();
+	bool cut = false;
+
+	for (int i = 0; i < a->nl; i++)
+		for (struct conn *k = a->l[i].conns; k; k = k->next)
+			if (!k->busy && k->fd >= 0 && now - k->since > API_DEADLINE_MS) {
+				shutdown(k->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+				k->fd = -1;
+				cut = true;
+			}
+	if (cut)
+		api_kick(a);
+	loop_timer_at(a->loop, &a->deadline, now + 1000);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -344,8 +429,11 @@ static int start(struct api *a, int i, unsigned flags, int fd, const struct sock
 	l->api = a;
 	l->d = MHD_start_daemon(flags | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
 				on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				MHD_OPTION_NOTIFY_CONNECTION, on_conn, l,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, 64u,
+				/* one client cannot take every slot (0: none, on the Unix socket) */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->tcp ? (unsigned)API_PER_CLIENT : 0u,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
@@ -379,6 +467,7 @@ int api_open(struct api **out, struct loop *loop, const struct cfg *c, struct en
 	a->loop = loop;
 	a->started = clock_ms();
 	loop_timer_init(&a->mhd, on_mhd_timer, a, "api timeouts");
+	loop_timer_init(&a->deadline, on_deadline, a, "api deadlines");
 	trace_init(a);
 	if (snap_open(a)) {
 		free(a);
@@ -408,14 +497,15 @@ int api_open(struct api **out, struct loop *loop, const struct cfg *c, struct en
 
 		cfg_api_listen_parse(c->api.listen, &ss);
 		snprintf(l->what, sizeof(l->what), "%s", c->api.listen);
+		l->tcp = true;
 		l->need_token = !is_loopback(&ss);
 		if ((l->need_token || c->api.token_file[0]) &&
 		    read_token(c->api.token_file, a->token, sizeof(a->token), err, errlen)) {
 			api_close(a);
 			return -EINVAL;
 		}
+		l->loopback_tcp = !l->need_token; /* with a token or without: Host must be ours */
 		l->need_token |= c->api.token_file[0] != 0;
-		l->loopback_tcp = !l->need_token;
 		l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 							   ((struct sockaddr_in *)&ss)->sin_port);
 		if (start(a, 1, ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0, -1,
@@ -429,6 +519,7 @@ int api_open(struct api **out, struct loop *loop, const struct cfg *c, struct en
 			 l->need_token ? " (bearer token required)" : "");
 	}
 	run_mhd(a);
+	loop_timer_at(loop, &a->deadline, clock_ms() + 1000);
 	*out = a;
 	return 0;
 }
@@ -441,6 +532,7 @@ void api_close(struct api *a)
 	trace_close(a);
 	snap_close(a);
 	loop_timer_stop(a->loop, &a->mhd);
+	loop_timer_stop(a->loop, &a->deadline);
 	for (int i = 0; i < a->nl; i++) {
 		if (a->l[i].epfd >= 0)
 			loop_fd_del(a->loop, a->l[i].epfd);

@@ -8,12 +8,14 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "config/parse.h"
@@ -306,6 +308,38 @@ int cfg_api_listen_parse(const char *s, struct sockaddr_storage *ss)
 	return -EINVAL;
 }
 
+/*
+ * Who may have written it: a config (and its directory) writable by another
+ * user would let that user steer the balancer at the next reload. Owned by
+ * root (or by whoever runs dsrlb check on it), writable by nobody else.
+ */
+static bool mode_ok(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & S_IWOTH) &&
+	       (!(st->st_mode & S_IWGRP) || st->st_gid == 0);
+}
+
+static bool trusted(const char *path, const struct stat *st, struct cfg_errs *e)
+{
+	char t[4096], d[4096];
+	struct stat ds;
+
+	if (!mode_ok(st)) {
+		cfg_err(e, 0, 0, "may be written by another user (owner uid %u, group %u, mode %04o): a config must be owned by root and writable by root alone (chown root:root %s; chmod 644 %s)",
+			(unsigned)st->st_uid, (unsigned)st->st_gid, (unsigned)(st->st_mode & 07777), path, path);
+		return false;
+	}
+	snprintf(t, sizeof(t), "%s", path);
+	snprintf(d, sizeof(d), "%s", dirname(t));
+	/* sticky (/tmp): no one else can replace our file, and their own files are refused above */
+	if (!stat(d, &ds) && !mode_ok(&ds) && !(ds.st_mode & S_ISVTX)) {
+		cfg_err(e, 0, 0, "its directory %s may be written by another user (owner uid %u, mode %04o): another user could replace the file (chown root %s; chmod 755 %s)",
+			d, (unsigned)ds.st_uid, (unsigned)(ds.st_mode & 07777), d, d);
+		return false;
+	}
+	return true;
+}
+
 /* The whole file, NUL-terminated. 0, or an error added to e. */
 static int slurp(const char *path, char **out, size_t *len, struct cfg_errs *e)
 {
@@ -322,6 +356,10 @@ static int slurp(const char *path, char **out, size_t *len, struct cfg_errs *e)
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CFG_FILE_MAX) {
 		cfg_err(e, 0, 0, "%s", S_ISREG(st.st_mode) ? "is larger than 64 MiB" : "is not a regular file");
+		fclose(f);
+		return -1;
+	}
+	if (!trusted(path, &st, e)) {
 		fclose(f);
 		return -1;
 	}

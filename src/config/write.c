@@ -8,6 +8,7 @@
  * defaults left out.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -20,6 +21,7 @@
 
 #include "config/json.h"
 #include "config/write.h"
+#include "lib/log.h"
 #include "lib/strbuf.h"
 
 /* ---- YAML text ------------------------------------------------------------ */
@@ -283,4 +285,35 @@ int cfg_write_origin(const struct cfg *c, const char *main_path, const char *ori
 	r = file_write_atomic(origin ? origin : main_path, text, err, errlen);
 	free(text);
 	return r;
+}
+
+/*
+ * What a kill -9 during file_write_atomic left: ".NAME.dsrlb-XXXXXX" in
+ * dir, regular, ours. Removed at the daemon's start (no write is under way
+ * then); anything else is left alone. The number removed.
+ */
+int cfg_sweep_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((ent = readdir(d))) {
+		const char *name = ent->d_name, *mark = strstr(name, ".dsrlb-");
+		struct stat st;
+
+		if (name[0] != '.' || !mark || strlen(mark) != 13 || mark == name)
+			continue;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		if (!unlinkat(dirfd(d), name, 0)) {
+			log_info("removed %s/%s, left by a write that was interrupted", dir, name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
 }

@@ -21,6 +21,8 @@ int file_write_atomic(const char *path, const char *text, char *err, size_t errl
  */
 int cfg_write_origin(const struct cfg *c, const char *main_path, const char *origin, char *err,
 		     size_t errlen);
+/* Remove the temporary files an interrupted write left in dir (at the daemon's start). */
+int cfg_sweep_temps(const char *dir);
 /* The vips_dir file a new VIP named name goes to. -ENOENT: no vips_dir. */
 int cfg_vip_file(const struct cfg *c, const char *name, char *out, size_t len);
 

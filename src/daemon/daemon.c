@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "config/write.h"
 #include "daemon/daemon.h"
 #include "daemon/loop.h"
 #include "engine/engine.h"
@@ -119,6 +121,14 @@ static int start(struct daemon *d, struct cfg *c, struct api **api)
 	api_cfg.origins = NULL;
 	api_cfg.norigins = 0;
 	api_cfg.origin_index = (struct hmap){ 0 };
+	if (d->path) { /* no write is under way: what a kill -9 left goes */
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s", d->path);
+		cfg_sweep_temps(dirname(dir));
+		if (c->vips_dir[0])
+			cfg_sweep_temps(c->vips_dir);
+	}
 	if (engine_open(&d->e, d->l, c, d->path != NULL, err, sizeof(err))) {
 		log_errx("%s", err);
 		return -1;

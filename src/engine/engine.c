@@ -16,8 +16,24 @@
 /* Ours on the interface to probe and ask from: not a VIP, not link-local. */
 void engine_find_sources(struct engine *e)
 {
+	struct if_addr *a;
+	int n;
+
 	ifaddr_sources(e->m.c.iface, cfg_is_vip_addr, &e->m.c, &e->src4, &e->src6);
 	resolver_sources(e->res, &e->src4, &e->src6);
+	n = ifaddr_list(e->m.c.iface, &a);
+	e->nlan4 = 0;
+	for (int i = 0; i < n && e->nlan4 < 8; i++) {
+		uint32_t x;
+
+		if (a[i].addr.family != DSRLB_AF_INET || a[i].prefix >= 31 || !a[i].prefix)
+			continue;
+		memcpy(&x, a[i].addr.bytes, 4);
+		e->lan4[e->nlan4].mask = ~0u << (32 - a[i].prefix);
+		e->lan4[e->nlan4++].net = ntohl(x) & (~0u << (32 - a[i].prefix));
+	}
+	if (n > 0)
+		free(a);
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */

@@ -38,6 +38,9 @@ struct engine {
 	struct resolver *res;
 	struct health *health;
 	struct dsrlb_addr src4, src6; /* ours on the interface, not a VIP */
+	struct { uint32_t net, mask; } lan4[8]; /* the interface's IPv4 LANs (host order) */
+	int nlan4;
+	char why[96];                 /* engine_env_refuse's answer */
 	/* VIPs to plan again (a backend's health or MAC changed) */
 	bool *dirty;
 	uint32_t *dirtyq;
@@ -105,6 +108,7 @@ void engine_prefetch(struct engine *e, const struct plan_req *req, int n);
 /* plan_env's callbacks, with the engine as their context */
 int engine_env_neigh(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6]);
 bool engine_env_health(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *since);
+const char *engine_env_refuse(void *ctx, const struct dsrlb_addr *a);
 /* Plan and apply the whole model now, waiting in place (the start). */
 int engine_apply_all(struct engine *e, char *err, size_t errlen);
 

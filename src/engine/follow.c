@@ -4,9 +4,11 @@
  * neighbour entries, set up after a change; a change of either marks the VIP
  * for a re-plan (jobs.c runs it). And what the planner asks of them.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/engine_int.h"
 #include "lib/clock.h"
@@ -108,6 +110,30 @@ int engine_env_neigh(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6])
 bool engine_env_health(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *since)
 {
 	return health_up(((struct engine *)ctx)->health, vip, a, since);
+}
+
+/* A LAN's own broadcast (or network) address is no host: its MAC is everyone's. */
+const char *engine_env_refuse(void *ctx, const struct dsrlb_addr *a)
+{
+	struct engine *e = ctx;
+	uint32_t x;
+
+	if (a->family != DSRLB_AF_INET)
+		return NULL;
+	memcpy(&x, a->bytes, 4);
+	x = ntohl(x);
+	for (int i = 0; i < e->nlan4; i++) {
+		uint32_t net = e->lan4[i].net, mask = e->lan4[i].mask;
+		int len = __builtin_popcount(mask);
+
+		if ((x & mask) != net || (x != (net | ~mask) && x != net))
+			continue;
+		snprintf(e->why, sizeof(e->why), "is the %s address of %s's LAN %u.%u.%u.%u/%d",
+			 x == net ? "network" : "broadcast", e->m.c.iface, net >> 24, (net >> 16) & 255,
+			 (net >> 8) & 255, net & 255, len);
+		return e->why;
+	}
+	return NULL;
 }
 
 /*

@@ -95,7 +95,7 @@ static void retire_soon(struct engine *e)
 static void plan_apply(struct engine *e, struct job *j, const struct cfg *globals)
 {
 	struct plan_env env = { .globals = globals, .neigh = engine_env_neigh, .health_up = engine_env_health,
-				.ctx = e };
+				.refuse = engine_env_refuse, .ctx = e };
 	int r;
 
 	engine_prefetch(e, j->req, j->nreq);

@@ -284,6 +284,16 @@ static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
 	r = plan_members(p, a, pv, old);
 	if (r)
 		return oom(p);
+	for (int j = 0; env->refuse && j < want->nb; j++) {
+		const char *why = want->b[j].state == BACKEND_OFF ? NULL : env->refuse(env->ctx, &want->b[j].addr);
+		char s[ADDR_STRLEN];
+
+		if (why) {
+			snprintf(p->err, sizeof(p->err), "vip '%s': backend %s %s; a backend is one host",
+				 want->name, addr_str(&want->b[j].addr, s, sizeof(s)), why);
+			return -EINVAL;
+		}
+	}
 	if (!old) {
 		struct dsrlb_ctl_key k;
 

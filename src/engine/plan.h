@@ -22,6 +22,8 @@ struct plan_env {
 	int (*neigh)(void *ctx, const struct dsrlb_addr *a, uint8_t mac[6]);
 	/* Does its health check let it take new flows (true if it has none)? */
 	bool (*health_up)(void *ctx, uint32_t vip, const struct dsrlb_addr *a, uint64_t *down_since);
+	/* Why a backend address cannot be one here (NULL: it can), e.g. the LAN's broadcast. */
+	const char *(*refuse)(void *ctx, const struct dsrlb_addr *a);
 	void *ctx;
 };
 

@@ -55,6 +55,19 @@ static void on_event(const struct neigh_event *ev, void *data)
 	if (!e)
 		return;
 	addr_str(&ev->addr, a, sizeof(a));
+	if (ev->has_mac && (ev->mac[0] & 1)) {
+		/* a broadcast or multicast MAC (a LAN's broadcast address, a forged answer):
+		 * every host would get every frame of the VIP */
+		if (e->state != NEIGH_FAILED || !e->said)
+			log_warnx("backend %s resolves to %s, a broadcast or multicast MAC: refused; it takes no new flows (is it the LAN's broadcast address?)",
+				  a, mac_str(ev->mac, m1, sizeof(m1)));
+		e->said = true;
+		if (e->state != NEIGH_FAILED) {
+			e->state = NEIGH_FAILED;
+			changed(r, e);
+		}
+		return;
+	}
 	if (ev->has_mac) {
 		bool moved = e->state == NEIGH_OK && memcmp(e->mac, ev->mac, 6);
 

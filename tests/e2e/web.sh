@@ -20,11 +20,16 @@ SHOT="$ROOT/build/web-vips.png"
 	bail "playwright-core or chromium missing (make test installs them: scripts/deps.sh, npm ci in tests/web)"
 pg_up && pg_start_http 8000 && ok "playground up" ||
 	bail "playground setup failed"
+# Changes over TCP need a token, loopback too (any local user reaches it).
+TOKEN=tok-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$TOKEN" >"$PG_DIR/token"
+chmod 600 "$PG_DIR/token"
 cat >"$CONF" <<EOF2
 interface: eth0
 api:
   socket: $SOCK
   listen: 127.0.0.1:9180
+  token_file: $PG_DIR/token
   web_dir: $ROOT/web
 vips:
   - name: web6
@@ -38,7 +43,7 @@ pg_start_daemon "$CONF" || bail "the daemon did not start"
 # ui STEP ARGS...: one step in the browser (run in the balancer's namespace,
 # where the API listens on loopback); its JSON in $OUT, exit status in $RC
 ui() {
-	OUT=$(pg_in lb timeout 90 node "$ROOT/tests/web/ui.mjs" "$URL" "$@" 2>"$PG_DIR/ui.err")
+	OUT=$(DSRLB_UI_TOKEN=$TOKEN pg_in lb timeout 90 node "$ROOT/tests/web/ui.mjs" "$URL" "$@" 2>"$PG_DIR/ui.err")
 	RC=$?
 	echo "# ui $1: $OUT" | cut -c1-400
 	[ "$RC" = 0 ] || sed 's/^/# /' "$PG_DIR/ui.err" | tail -5
@@ -136,14 +141,13 @@ check "  Delete then deletes it: gone from the model and the file" \
 # ---- what a page on another site cannot do ----
 code=$(pg_in lb curl -s -o /dev/null -w '%{http_code}' -H 'Host: rebind.example:9180' "${URL}api/v1/status")
 check "a Host that is not this listener (DNS rebinding): 403" test "$code" = 403
-code=$(pg_in lb curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' \
+code=$(pg_in lb curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' -H "Authorization: Bearer $TOKEN" \
 	--data-binary '{"name": "x", "address": "198.18.178.15", "port": 81, "backends": ["198.18.178.11"]}' "${URL}api/v1/vips")
 check "a body sent as text/plain (what a cross-site form can send): 415, nothing created" \
 	bash -c "[ '$code' = 415 ] && ! grep -q 'name: x$' '$CONF'"
 
 # ---- exposed on the LAN: the page asks for the token ----
 pg_stop_lb
-TOKEN=tok-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$TOKEN" >"$PG_DIR/token"
 chmod 600 "$PG_DIR/token"
 cat >"$CONF" <<EOF2

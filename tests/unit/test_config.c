@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/json.h"
 #include "config/write.h"
+#include "lib/strbuf.h"
 
 static void bad(const char *what, const char *text, const char *needle)
 {
@@ -238,6 +239,86 @@ int main(void)
 	bad("api listen without a port", HEAD WEB "api: {listen: 127.0.0.1}\n", "is not ADDR:PORT");
 	bad("api socket relative", HEAD WEB "api: {socket: x.sock}\n", "must be an absolute path");
 	bad("api unknown key", HEAD WEB "api: {port: 1}\n", "unknown key 'port'");
+
+	/* hostile input (issue 15): each once accepted, or slow */
+	bad("nan seconds", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: tcp, interval: nan}\n    backends: [198.18.178.11]\n",
+	    "interval 'nan' is not a number of seconds");
+	bad("inf seconds", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    health_check: {type: tcp, timeout: inf}\n    backends: [198.18.178.11]\n",
+	    "timeout 'inf' is not a number of seconds");
+	bad("\"nan\" seconds", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 80\n    hold_down: \"nan\"\n    backends: [198.18.178.11]\n",
+	    "hold_down must be a number, not the string \"nan\"");
+	bad("octal port", HEAD "  - name: w\n    address: 198.18.178.15\n    port: 0443\n    backends: [198.18.178.11]\n",
+	    "port '0443' has a leading zero");
+	bad("hex weight", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [{address: 198.18.178.11, weight: 0x10}]\n",
+	    "weight '0x10'");
+	bad("octal hash_seed", "hash_seed: 010\n" HEAD WEB, "hash_seed '010' has a leading zero");
+	bad("a string as a number", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [{address: 198.18.178.11, weight: \"5\"}]\n",
+	    "weight must be a number, not the string \"5\"");
+	bad("a number as a name", HEAD "  - name: 123\n    address: 198.18.178.15\n    backends: [198.18.178.11]\n",
+	    "quote it: name: \"123\"");
+	bad("broadcast backend", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [255.255.255.255]\n",
+	    "backend 255.255.255.255 is the broadcast address");
+	bad("unspecified backend", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [0.0.0.0]\n",
+	    "backend 0.0.0.0 is unspecified");
+	bad("multicast backend", HEAD "  - name: w\n    address: 198.18.178.15\n    backends: [224.0.0.1]\n",
+	    "backend 224.0.0.1 is a multicast address");
+	bad("multicast VIP", HEAD "  - name: w\n    address: 224.0.0.1\n    backends: [198.18.178.11]\n",
+	    "its address 224.0.0.1 is a multicast address");
+	bad("IPv6 multicast VIP, unspecified backend", HEAD "  - name: w\n    address: \"ff02::1\"\n    backends: [\"::\"]\n",
+	    "its address ff02::1 is a multicast address");
+	bad("a key twice", HEAD WEB "vips: []\n", "key 'vips' is given twice");
+	bad("a second document", HEAD WEB "---\nfoo: 1\n", "a second YAML document");
+	bad("a newline in a name", HEAD "  - name: \"w\\nx\"\n    address: 198.18.178.15\n    backends: [198.18.178.11]\n",
+	    "vip name has a control character");
+	bad("a bidi control in a name", HEAD "  - name: \"w\\u202ex\"\n    address: 198.18.178.15\n    backends: [198.18.178.11]\n",
+	    "vip name has a control character");
+	bad("a NUL in a name", HEAD "  - name: \"w\\0x\"\n    address: 198.18.178.15\n    backends: [198.18.178.11]\n",
+	    "name contains a NUL byte");
+	{
+		/* the same backend 4,096 times, 4,000 identical VIPs, 16,385 aliases, 100,000 brackets */
+		struct strbuf b = { 0 };
+		int lines = 0;
+
+		sb_str(&b, HEAD "  - {name: w, address: 198.18.178.15, backends: [198.18.178.11");
+		for (int i = 0; i < 4095; i++)
+			sb_str(&b, ", 198.18.178.11");
+		sb_str(&b, "]}\n");
+		n = cfg_load_string("t.yaml", b.s, &c, &errors);
+		for (const char *p = errors; p && (p = strchr(p, '\n')); p++)
+			lines++;
+		CHECK(n == 4095 && lines <= 51 && errors && strstr(errors, "... and 4045 more errors"),
+		      "the same backend 4,096 times: %d errors, %d lines of them (capped at 50, the rest counted)", n, lines);
+		free(errors);
+		errors = NULL;
+		free(b.s);
+		b = (struct strbuf){ 0 };
+		sb_str(&b, HEAD);
+		for (int i = 0; i < 4000; i++)
+			sb_printf(&b, "  - {name: w%d, address: 198.18.178.15, port: 80, backends: [198.18.178.11]}\n", i);
+		n = cfg_load_string("t.yaml", b.s, &c, &errors);
+		lines = 0;
+		for (const char *p = errors; p && (p = strchr(p, '\n')); p++)
+			lines++;
+		CHECK(n == 3999 && lines <= 51, "4,000 identical VIPs: %d errors in %d lines (one per duplicate, capped; not one per pair)", n, lines);
+		free(errors);
+		errors = NULL;
+		free(b.s);
+		b = (struct strbuf){ 0 };
+		sb_str(&b, HEAD "  - &v {name: w, address: 198.18.178.15, backends: [198.18.178.11]}\n");
+		for (int i = 0; i < 16384; i++)
+			sb_str(&b, "  - *v\n");
+		bad("16,385 aliases of one VIP", b.s, "16385 vips (at most 16384 in all)");
+		free(b.s);
+		b = (struct strbuf){ 0 };
+		sb_str(&b, "interface: eth0\nvips: ");
+		for (int i = 0; i < 100000; i++)
+			sb_put(&b, "[", 1);
+		for (int i = 0; i < 100000; i++)
+			sb_put(&b, "]", 1);
+		sb_put(&b, "\n", 1);
+		bad("100,000 nested brackets", b.s, "nested deeper than 32 levels; nothing was read");
+		free(b.s);
+	}
 
 	/* several balancers (issue 14) */
 	n = cfg_load("examples/dsrlb-bgp.yaml", &c, &errors);

@@ -28,6 +28,10 @@ try {
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // a token given as the operator would have typed it into the page before
+  if (process.env.DSRLB_UI_TOKEN) {
+    await page.addInitScript((t) => sessionStorage.setItem('dsrlb-token', t), process.env.DSRLB_UI_TOKEN);
+  }
   await page.goto(url);
   const row = (name) => page.locator(`#vips tbody tr[data-vip="${name}"]`);
   const backendItem = (name, addr) => row(name).locator(`li[data-backend="${addr}"]`);
