@@ -11,6 +11,19 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -pthread -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
              -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 LDLIBS    += -lbpf -lmnl -lyaml -lsystemd -lelf -lz -ljansson -lmicrohttpd -lsodium
+# make test SANITIZE=1: every binary with AddressSanitizer and UBSan; a report
+# anywhere fails the run (tests/run.sh counts build/sanitizer/*).
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+export ASAN_OPTIONS := detect_leaks=0:abort_on_error=1:log_path=$(abspath $(BUILD))/sanitizer/asan
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1:log_path=$(abspath $(BUILD))/sanitizer/ubsan
+endif
+# a change of flags (SANITIZE=1 or not) rebuilds everything
+FLAGS_NOW := $(CC) $(CFLAGS)
+FLAGS_WAS := $(shell cat $(BUILD)/.flags 2>/dev/null)
+ifneq ($(FLAGS_NOW),$(FLAGS_WAS))
+$(shell mkdir -p $(BUILD) && echo '$(FLAGS_NOW)' > $(BUILD)/.flags)
+endif
 # -mcpu=v3: 32-bit ALU and jumps, so 32-bit hashing is not masked at every step
 BPF_CFLAGS = -O2 -g -Wall -Wextra -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
              -I/usr/include/$(ARCH)-linux-gnu -Icommon -Ibpf
@@ -37,7 +50,7 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
 .DELETE_ON_ERROR:
 # keep BPF objects and skeletons between runs (they are intermediates of chains)
 .SECONDARY:
-.PHONY: all deps test-deps check-deps test demo bench install clean
+.PHONY: all deps test-deps check-deps test demo bench install clean fuzz fuzzers
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
 
@@ -66,7 +79,7 @@ $(BUILD)/hc.skel.h: $(BUILD)/hc.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name hc_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS)
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -79,12 +92,12 @@ $(BUILD)/dsrlb: $(BUILD)/obj/cli/main.o $(BUILD)/libdsrlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsrlb.a tests/lib/check.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsrlb.a tests/lib/check.h $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
 
-$(BUILD)/tests/test_%: tests/fixtures/test_%.c $(BUILD)/libdsrlb.a tests/lib/check.h
+$(BUILD)/tests/test_%: tests/fixtures/test_%.c $(BUILD)/libdsrlb.a tests/lib/check.h $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
@@ -110,7 +123,42 @@ bench: deps all $(BUILD)/bench/dsrlb-bench
 
 tests: $(TEST_BINS)
 
-test: test-deps all tests
+# make fuzz: libFuzzer harnesses (clang, ASan, UBSan) over the library built
+# the same way, each run FUZZ_TIME seconds (default 60) on its corpus. New
+# inputs go to build/fuzz/corpus-NAME; tests/fuzz/corpus/NAME holds the seeds.
+FUZZ_NAMES := config api packet
+FUZZ_CFLAGS = -O1 -g -pthread -std=gnu11 -Wall -Wextra -Werror -Icommon -Isrc -I$(BUILD) \
+              -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_TIME ?= 60
+
+$(BUILD)/fuzz/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libdsrlb.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz/parse_native.o: tests/fuzz/parse_native.c tests/fuzz/parse_native.h $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ibpf -I/usr/include/$(ARCH)-linux-gnu -Wno-unused -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_packet: $(BUILD)/fuzz/parse_native.o
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libdsrlb.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(filter %.o,$^) $(BUILD)/fuzz/libdsrlb.a $(LDLIBS)
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz: test-deps all fuzzers
+	$(Q)tests/fuzz/run.sh $(FUZZ_TIME)
+
+test: test-deps all tests fuzzers
+	$(Q)rm -rf $(BUILD)/sanitizer && mkdir -p $(BUILD)/sanitizer
 	$(Q)tests/run.sh
 
 demo: deps all

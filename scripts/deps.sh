@@ -36,13 +36,15 @@ RUN_NEEDS=(
 	"command -v ping|iputils-ping"
 	"command -v ss|iproute2"
 )
-# Only the tests need these (tests/e2e/web.sh; playwright-core comes from npm).
+# Only the tests need these (the browser test's, the real BGP and VRRP engines,
+# clang's libFuzzer; playwright-core comes from npm).
 TEST_NEEDS=(
 	"command -v chromium|chromium"
 	"command -v node|nodejs"
 	"command -v npm|npm"
 	"command -v bird|bird2"
 	"command -v keepalived|keepalived"
+	"ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a|libclang-rt-14-dev"
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The resources: status, stats, VIPs and their backends, the trace, metrics, the web page. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,22 +80,6 @@ static enum MHD_Result serve_file(struct api *a, struct MHD_Connection *c, const
 	return ret;
 }
 
-static int backend_index(const json_t *backends, const struct dsrlb_addr *addr)
-{
-	size_t i;
-	json_t *b;
-
-	json_array_foreach(backends, i, b) {
-		const json_t *s = json_is_object(b) ? json_object_get(b, "address") : b;
-		struct dsrlb_addr x;
-
-		if (json_is_string(s) && !addr_parse(json_string_value(s), &x) && !addr_cmp(&x, addr))
-			return (int)i;
-	}
-	return -1;
-}
-
-/* One VIP with its state, as JSON (a listing renders the same text). */
 static json_t *vip_state(struct api *a, const struct cfg_vip *cv)
 {
 	struct strbuf b = {};
@@ -139,14 +124,9 @@ static enum MHD_Result vip(const struct call *k, const struct cfg_vip *cv, json_
 				  k->url);
 	if (!json_is_object(k->body))
 		return send_error(k->c, 400, NULL, "the body must be a JSON object of the keys to change");
-	if (is(k, "PUT")) { /* replace: what the body does not say is default */
-		next = json_deep_copy(k->body);
-		if (!json_object_get(next, "name"))
-			json_object_set_new(next, "name", json_string(cv->name));
-	} else {
-		next = json_incref(vipj);
-		json_object_update(next, k->body);
-	}
+	next = api_compose_vip(vipj, k->body, is(k, "PUT"), cv->name);
+	if (!next)
+		return send_error(k->c, 500, NULL, "out of memory");
 	r = api_change(k, cv->name, next, 200,
 		       json_pack("{s:s++}", "done", "vip '", cv->name, "' changed"));
 	json_decref(next);
@@ -156,9 +136,9 @@ static enum MHD_Result vip(const struct call *k, const struct cfg_vip *cv, json_
 /* /vips/NAME/backends */
 static enum MHD_Result backends(const struct call *k, const struct cfg_vip *cv, json_t *vipj)
 {
-	json_t *bs = json_object_get(vipj, "backends");
 	const json_t *ad = json_is_string(k->body) ? k->body : json_object_get(k->body, "address");
-	struct dsrlb_addr x;
+	char err[300];
+	int r;
 
 	if (is(k, "GET")) {
 		json_t *v = vip_state(k->a, cv), *b = json_incref(json_object_get(v, "backends"));
@@ -168,14 +148,12 @@ static enum MHD_Result backends(const struct call *k, const struct cfg_vip *cv, 
 	}
 	if (!is(k, "POST"))
 		return send_error(k->c, 405, NULL, "%s %s: use GET or POST", k->method, k->url);
-	if (!json_is_object(k->body) && !json_is_string(k->body))
-		return send_error(k->c, 400, NULL,
-				  "the body must be a backend: {\"address\": ..., \"weight\": ...} or an address");
-	if (json_is_string(ad) && !addr_parse(json_string_value(ad), &x) && backend_index(bs, &x) >= 0)
-		return send_error(k->c, 409, "address",
-				  "backend %s is in vip '%s' already (PATCH it to change it)",
+	r = api_compose_backend_add(vipj, k->body, err, sizeof(err));
+	if (r == -EEXIST)
+		return send_error(k->c, 409, "address", "backend %s is in vip '%s' already (PATCH it to change it)",
 				  json_string_value(ad), cv->name);
-	json_array_append(bs, k->body);
+	if (r)
+		return send_error(k->c, r == -EINVAL ? 400 : 500, NULL, "%s", r == -ENOMEM ? "out of memory" : err);
 	return api_change(k, cv->name, vipj, 201,
 			  json_pack("{s:s++++}", "done", "vip '", cv->name, "': backend ",
 				    json_is_string(ad) ? json_string_value(ad) : "?", " added"));
@@ -185,13 +163,14 @@ static enum MHD_Result backends(const struct call *k, const struct cfg_vip *cv, 
 static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, json_t *vipj,
 			       const char *baddr)
 {
-	json_t *bs = json_object_get(vipj, "backends"), *ba, *nb;
-	struct dsrlb_addr x, y;
-	int bi;
+	json_t *bs = json_object_get(vipj, "backends");
+	struct dsrlb_addr x;
+	char err[300];
+	int bi, r;
 
 	if (addr_parse(baddr, &x))
 		return send_error(k->c, 400, "address", "'%s' is not an IPv4 or IPv6 address", baddr);
-	bi = backend_index(bs, &x);
+	bi = api_backend_index(bs, &x);
 	if (bi < 0)
 		return send_error(k->c, 404, "address", "vip '%s' has no backend %s", cv->name, baddr);
 	if (is(k, "GET")) {
@@ -213,17 +192,10 @@ static enum MHD_Result backend(const struct call *k, const struct cfg_vip *cv, j
 	}
 	if (!is(k, "PATCH"))
 		return send_error(k->c, 405, NULL, "%s %s: use GET, PATCH or DELETE", k->method, k->url);
-	if (!json_is_object(k->body))
-		return send_error(k->c, 400, NULL,
-				  "the body must be a JSON object of the keys to change (weight, state, health_check)");
-	ba = json_object_get(k->body, "address");
-	if (ba && (!json_is_string(ba) || addr_parse(json_string_value(ba), &y) || addr_cmp(&x, &y)))
-		return send_error(k->c, 400, "address",
-				  "a backend's address cannot change; add the new one and delete %s", baddr);
-	nb = json_array_get(bs, (size_t)bi);
-	nb = json_is_string(nb) ? json_pack("{s:O}", "address", nb) : json_deep_copy(nb);
-	json_object_update(nb, k->body);
-	json_array_set_new(bs, (size_t)bi, nb);
+	r = api_compose_backend_patch(vipj, baddr, k->body, err, sizeof(err));
+	if (r)
+		return send_error(k->c, r == -EINVAL ? 400 : 500, json_object_get(k->body, "address") ? "address" : NULL,
+				  "%s", r == -ENOMEM ? "out of memory" : err);
 	return api_change(k, cv->name, vipj, 200,
 			  json_pack("{s:s++++}", "done", "vip '", cv->name, "': backend ", baddr,
 				    " changed"));

@@ -79,7 +79,7 @@ static int write_atomic(const char *path, const char *text)
 
 static int state_load(const char *path, struct state *s)
 {
-	char line[400], a[64], b[300];
+	char line[400], a[96], b[300]; /* a: at most 95 characters (a sysctl name) */
 	FILE *f = fopen(path, "r");
 
 	memset(s, 0, sizeof(*s));
