@@ -26,7 +26,13 @@ TOPO
 say "Starting python3 -m http.server 8000 --bind $VIP4 on both backends"
 pg_start_http 8000 || exit 1
 
-say "Starting: dsrlb -i eth0 --vip $VIP4:8000/tcp --vip [$VIP6]:8000/tcp --backends $B1_4,$B2_4,$B1_6,$B2_6"
+say "The tutorial's form: dsrlb -i eth0 --backends $B1_4,$B2_4 (the VIP is eth0's /32)"
+pg_start_lb --backends "$B1_4,$B2_4" || exit 1
+grep 'VIPs: ' "$PG_DIR/dsrlb.log" | sed 's/^/  /'
+printf '  curl http://%s:8000/whoami: %s\n' "$VIP4" "$(pg_in client curl -sf --max-time 3 "http://$VIP4:8000/whoami" || echo 'no answer')"
+pg_stop_lb
+
+say "The explicit form: dsrlb -i eth0 --vip $VIP4:8000/tcp --vip [$VIP6]:8000/tcp --backends $B1_4,$B2_4,$B1_6,$B2_6"
 pg_start_lb --vip "$VIP4:8000/tcp" --vip "[$VIP6]:8000/tcp" --backends "$B1_4,$B2_4,$B1_6,$B2_6" || exit 1
 sed 's/^/  /' "$PG_DIR/dsrlb.log"
 

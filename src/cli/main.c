@@ -16,7 +16,7 @@
 void cli_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: dsrlb -i IFACE --vip ADDR[:PORT][/tcp|udp] --backends ADDR[,ADDR...] [options]\n"
+		"Usage: dsrlb -i IFACE --backends ADDR[,ADDR...] [--vip ADDR[:PORT][/tcp|udp]] [options]\n"
 		"       dsrlb run -c FILE [-v]        run the daemon on a config file (SIGHUP reloads)\n"
 		"       dsrlb check -c FILE           validate a config file (also: dsrlb -t -c FILE)\n"
 		"       dsrlb stop --detach -c FILE   remove the daemon's data plane (see --help)\n"
@@ -35,7 +35,8 @@ void cli_usage(FILE *f)
 		"Quick-start options:\n"
 		"  -i, --interface IFACE     interface that receives VIP traffic (required)\n"
 		"      --vip SPEC            ADDR[:PORT][/tcp|udp]; IPv6 as [ADDR]:PORT. No port: every\n"
-		"                            port; no protocol: TCP and UDP. Repeatable (required)\n"
+		"                            port; no protocol: TCP and UDP. Repeatable. Without it: the\n"
+		"                            interface's /32 and /128 addresses (the tutorial's setup)\n"
 		"  -b, --backends LIST       comma-separated backend addresses; each VIP uses those of\n"
 		"                            its own address family (required)\n"
 		"  -m, --mode MODE           native (default; falls back to skb with a warning) or skb\n"

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/num.h"
 #include "lib/version.h"
+#include "net/ifaddr.h"
 
 #define MAX_VIPS_CLI 64
 #define MAX_BACKENDS_CLI 1024
@@ -160,6 +161,49 @@ static int quick_vips(struct quick *q)
 	return 0;
 }
 
+/*
+ * The tutorial's form, without --vip: the VIPs are the interface's /32 and
+ * /128 addresses (the tutorial puts the VIP there: ip addr add VIP/32 dev
+ * eth0), never a link-local one, on every port and protocol; one of a family
+ * no backend has is left out, and said. 0, or the exit status.
+ */
+static int quick_find_vips(struct quick *q)
+{
+	struct if_addr *a = NULL;
+	char s[ADDR_STRLEN], found[512] = "", skipped[256] = "";
+	int ifindex = 0, n = iface_info(q->c.iface, &ifindex, NULL, NULL) ? -1 : ifaddr_list(q->c.iface, &a);
+
+	if (n < 0) {
+		log_errx("interface '%s' not found (see: ip link show)", q->c.iface);
+		return 2;
+	}
+	for (int i = 0; i < n && q->nv < MAX_VIPS_CLI; i++) {
+		bool host = a[i].prefix == (a[i].addr.family == DSRLB_AF_INET ? 32 : 128), has = false;
+
+		if (!host || addr_link_local(&a[i].addr))
+			continue;
+		addr_str(&a[i].addr, s, sizeof(s));
+		for (int b = 0; b < q->nb; b++)
+			has |= q->baddr[b].family == a[i].addr.family;
+		if (!has) {
+			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), " %s", s);
+			continue;
+		}
+		q->specs[q->nv] = (struct vip_spec){ .addr = a[i].addr, .protos = VIP_PROTO_TCP | VIP_PROTO_UDP };
+		q->nv++;
+		snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s%s", found[0] ? ", " : "", s);
+	}
+	free(a);
+	if (!q->nv) {
+		log_errx("no --vip, and %s has no /32 or /128 address%s to take as the VIP. Either give it: --vip ADDR, or put the VIP on the interface as the tutorial does: ip addr add VIP/32 dev %s",
+			 q->c.iface, skipped[0] ? " of a family --backends has" : "", q->c.iface);
+		return 2;
+	}
+	log_info("VIPs: %s (no --vip: the /32 and /128 addresses of %s, every port, TCP and UDP)%s%s",
+		 found, q->c.iface, skipped[0] ? "; left out, no backend of their family:" : "", skipped);
+	return 0;
+}
+
 /* dsrlb -t -c FILE (keepalived's spelling) or -n (relayd's), or -c FILE alone to run it */
 static int quick_file(struct quick *q, char *argv0)
 {
@@ -206,9 +250,8 @@ int cmd_quick(int argc, char **argv)
 		log_errx("unexpected argument '%s'; try 'dsrlb --help'", argv[optind]);
 		return 2;
 	}
-	if (!q.c.iface[0] || !q.nv || !q.backends_arg) {
-		log_errx("%s is required; try 'dsrlb --help'",
-			 !q.c.iface[0] ? "-i IFACE" : !q.nv ? "--vip ADDR" : "--backends LIST");
+	if (!q.c.iface[0] || !q.backends_arg) {
+		log_errx("%s is required; try 'dsrlb --help'", !q.c.iface[0] ? "-i IFACE" : "--backends LIST");
 		return 2;
 	}
 	log_set_level(q.verbose > 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
@@ -218,7 +261,8 @@ int cmd_quick(int argc, char **argv)
 		log_errx("%s", err);
 		return 2;
 	}
-	rc = quick_vips(&q);
+	rc = q.nv ? 0 : quick_find_vips(&q); /* --vip wins when given */
+	rc = rc ? rc : quick_vips(&q);
 	/* The same checks as a config file (duplicate VIPs, sizes). */
 	if (!rc && cfg_validate(&q.c, "--vip", &errors)) {
 		cli_print_errors(errors);

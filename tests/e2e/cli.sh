@@ -32,7 +32,7 @@ expect() {
 expect 0 "Usage: dsrlb" "$DSRLB" --help
 expect 0 "dsrlb 0." "$DSRLB" --version
 expect 2 "-i IFACE is required" "$DSRLB" --vip 198.18.178.15 --backends 198.18.178.11
-expect 2 "--vip ADDR is required" "$DSRLB" -i eth0 --backends 198.18.178.11
+expect 2 "interface 'dsrlbnone0' not found" "$DSRLB" -i dsrlbnone0 --backends 198.18.178.11
 expect 2 "--backends LIST is required" "$DSRLB" -i eth0 --vip 198.18.178.15
 expect 2 "port '70000' is not a number from 1 to 65535" "$DSRLB" -i eth0 --vip 198.18.178.15:70000 --backends 198.18.178.11
 expect 2 "unknown protocol 'sctp'" "$DSRLB" -i eth0 --vip 198.18.178.15/sctp --backends 198.18.178.11
