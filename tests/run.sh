@@ -23,6 +23,7 @@ SUITES=(
 	"engine faults|unshare --net build/tests/test_engine"
 	"cli|tests/e2e/cli.sh"
 	"playground|tests/e2e/playground.sh"
+	"tutorial|tests/e2e/tutorial.sh"
 	"pmtu|tests/e2e/pmtu.sh"
 	"daemon|tests/e2e/daemon.sh"
 	"reload|tests/e2e/reload.sh"
@@ -35,7 +36,9 @@ SUITES=(
 	"vips_dir|tests/e2e/vipsdir.sh"
 	"ha bgp|tests/e2e/ha_bgp.sh"
 	"ha vrrp|tests/e2e/ha_vrrp.sh"
+	"security|tests/e2e/security.sh"
 	"web|tests/e2e/web.sh"
+	"fuzz|tests/fuzz/run.sh ${FUZZ_SECONDS:-10}"
 )
 # ONLY=playground make test   runs the suites whose name contains it
 passed=0
@@ -59,6 +62,14 @@ for s in "${SUITES[@]}"; do
 	echo "# suite $name: $p passed, $f failed ($((SECONDS - start)) s)"
 	passed=$((passed + p))
 	failed=$((failed + f))
+done
+# make test SANITIZE=1: any AddressSanitizer or UBSan report, from any binary
+# of any suite (daemons included), is a failure of its own
+for f in build/sanitizer/*; do
+	[ -f "$f" ] || continue
+	echo "not ok - sanitizer report $f:"
+	sed 's/^/#   /' "$f" | head -40
+	failed=$((failed + 1))
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
