@@ -371,18 +371,17 @@ static void job_start(struct engine *e, struct job *j)
 	case JOB_CHANGE:
 		r = change_plan(e, j, j->has_old ? j->old : NULL, j->v);
 		break;
-	case JOB_RELOAD:
+	case JOB_RELOAD: /* it may end (and free) j before it returns */
+		r = reload_start(e, j);
+		break;
 	case JOB_ATTACH:
-		r = j->kind == JOB_RELOAD ? reload_start(e, j) : 0;
-		if (j->kind == JOB_ATTACH) {
-			j->nreq = engine_all_reqs(e, &e->m, &j->req);
-			if (j->nreq < 0) {
-				j->req = NULL;
-				snprintf(j->err, sizeof(j->err), "out of memory");
-				r = -ENOMEM;
-			} else {
-				plan_apply(e, j, &e->m.c);
-			}
+		j->nreq = engine_all_reqs(e, &e->m, &j->req);
+		if (j->nreq < 0) {
+			j->req = NULL;
+			snprintf(j->err, sizeof(j->err), "out of memory");
+			r = -ENOMEM;
+		} else {
+			plan_apply(e, j, &e->m.c);
 		}
 		break;
 	case JOB_REPLAN:
