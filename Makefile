@@ -54,7 +54,13 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
 .SECONDARY:
 .PHONY: all deps test-deps check-deps test demo bench install clean fuzz fuzzers
 
-all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o
+all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o $(BUILD)/man/dsrlb.8 $(BUILD)/man/dsrlb.yaml.5
+
+# man pages: docs/man/*.scd through Debian's scdoc
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc < $< > $@
 
 check-deps:
 	$(Q)scripts/deps.sh --check
@@ -172,6 +178,9 @@ install: all
 	install -D -m 0644 dist/dsrlb.service $(DESTDIR)/etc/systemd/system/dsrlb.service
 	install -D -m 0644 examples/dsrlb.yaml $(DESTDIR)/etc/dsrlb/dsrlb.yaml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dsrlb/README.md
+	install -D -m 0644 $(BUILD)/man/dsrlb.8 $(DESTDIR)$(PREFIX)/share/man/man8/dsrlb.8
+	install -D -m 0644 $(BUILD)/man/dsrlb.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/dsrlb.yaml.5
+	install -D -m 0644 dist/dsrlb.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dsrlb
 	mkdir -p $(DESTDIR)$(PREFIX)/share/dsrlb
 	cp -r web $(DESTDIR)$(PREFIX)/share/dsrlb/
 	rm -f $(DESTDIR)$(PREFIX)/share/dsrlb/web/package.json $(DESTDIR)$(PREFIX)/share/dsrlb/web/package-lock.json

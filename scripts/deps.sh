@@ -23,6 +23,7 @@ NEEDS=(
 	"test -f /usr/include/jansson.h|libjansson-dev"
 	"test -f /usr/include/microhttpd.h|libmicrohttpd-dev"
 	"test -f /usr/include/sodium.h|libsodium-dev"
+	"command -v scdoc|scdoc"
 )
 # Only the tests and the demo need these.
 RUN_NEEDS=(

@@ -16,6 +16,7 @@ SUITES=(
 	"vipindex|build/tests/test_vipindex"
 	"config|build/tests/test_config"
 	"structure|python3 tests/unit/structure.py"
+	"man pages|python3 tests/unit/man.py"
 	"plan|build/tests/test_plan"
 	"health at scale|build/tests/test_health"
 	"xdp fixtures|unshare --net build/tests/test_xdp"

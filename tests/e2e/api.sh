@@ -298,6 +298,16 @@ metrics_of dns 10
 check "dns deleted and made again: its counters start at 0 (exactly the 10 sent since)" \
 	/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$PG_DIR/metrics.txt" dns 10 "$sent"
 
+# ---- bash completion, with names from the running daemon ----
+complete_words() { # complete_words WORD...: what bash completion offers for the last word
+	PATH="$ROOT/build:$PATH" bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dsrlb; echo "${COMPREPLY[@]}"' \
+		_ "$ROOT/dist/dsrlb.bash-completion" "$@"
+}
+got=$(complete_words dsrlb vip set "")
+got2=$(complete_words dsrlb backend drain web "")
+check "bash completion offers the daemon's VIPs ($got) and a VIP's backend addresses ($got2)" \
+	bash -c "grep -qw web <<<'$got' && grep -qw dns <<<'$got' && grep -q '$B1_4' <<<'$got2'"
+
 # ---- a restart keeps what was done through the API ----
 pg_stop_lb
 pg_start_daemon "$CONF" || not_ok "the daemon did not start again on the file it wrote"

@@ -72,4 +72,18 @@ expect 1 "eth0 already has an XDP program" \
 check "the other program is still attached" bash -c "ip -n $NS link show eth0 | grep -q xdpgeneric"
 ip -n "$NS" link set dev eth0 xdpgeneric off
 
+# Under systemd stderr is the journal's stream ($JOURNAL_STREAM: its device and
+# inode): each line then starts with its priority, <3> errors, <4> warnings.
+JLOG=$(mktemp)
+printf 'interface: eth0\nvips: []\nbogus: 1\n' >"$JLOG.yaml"
+(
+	exec 2>"$JLOG"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$JLOG") "$DSRLB" check -c "$JLOG.yaml"
+)
+check "with stderr the journal's stream, an error line carries priority <3> ($(head -1 "$JLOG" | cut -c1-40))" \
+	grep -q '^<3>dsrlb: error: ' "$JLOG"
+"$DSRLB" check -c "$JLOG.yaml" 2>"$JLOG"
+check "and without it, none" grep -q '^dsrlb: error: ' "$JLOG"
+rm -f "$JLOG" "$JLOG.yaml"
+
 tap_done
