@@ -52,7 +52,7 @@ TEST_BINS := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_addr $(BUILD)/tests/
 .DELETE_ON_ERROR:
 # keep BPF objects and skeletons between runs (they are intermediates of chains)
 .SECONDARY:
-.PHONY: all deps test-deps check-deps test demo bench install clean fuzz fuzzers
+.PHONY: all deps test-deps check-deps test demo bench install clean fuzz fuzzers deb
 
 all: check-deps $(BUILD)/dsrlb $(BUILD)/xdp_pass.bpf.o $(BUILD)/man/dsrlb.8 $(BUILD)/man/dsrlb.yaml.5
 
@@ -90,7 +90,7 @@ $(BUILD)/hc.skel.h: $(BUILD)/hc.bpf.o
 $(BUILD)/obj/%.o: src/%.c $(BUILD)/dsrlb.skel.h $(BUILD)/hc.skel.h $(SRC_HDRS) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libdsrlb.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -98,7 +98,7 @@ $(BUILD)/libdsrlb.a: $(LIB_OBJS)
 
 $(BUILD)/dsrlb: $(BUILD)/obj/cli/main.o $(BUILD)/libdsrlb.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsrlb.a tests/lib/check.h $(BUILD)/.flags
 	@mkdir -p $(@D)
@@ -167,23 +167,48 @@ fuzz: test-deps all fuzzers
 
 test: test-deps all tests fuzzers
 	$(Q)rm -rf $(BUILD)/sanitizer && mkdir -p $(BUILD)/sanitizer
-	$(Q)tests/run.sh
+	$(Q)SANITIZE=$(SANITIZE) tests/run.sh
 
 demo: deps all
 	$(Q)scripts/demo.sh
 
 PREFIX ?= /usr/local
-install: all
-	install -D -m 0755 $(BUILD)/dsrlb $(DESTDIR)$(PREFIX)/sbin/dsrlb
-	install -D -m 0644 dist/dsrlb.service $(DESTDIR)/etc/systemd/system/dsrlb.service
-	install -D -m 0644 examples/dsrlb.yaml $(DESTDIR)/etc/dsrlb/dsrlb.yaml.example
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dsrlb/README.md
+SBINDIR ?= $(PREFIX)/sbin
+UNITDIR ?= /etc/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/dsrlb
+
+# the unit, its paths from the install prefix
+$(BUILD)/dsrlb.service: dist/dsrlb.service.in
+	@mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+install: all $(BUILD)/dsrlb.service
+	install -D -m 0755 $(BUILD)/dsrlb $(DESTDIR)$(SBINDIR)/dsrlb
+	install -D -m 0644 $(BUILD)/dsrlb.service $(DESTDIR)$(UNITDIR)/dsrlb.service
+	install -d -m 0755 $(DESTDIR)/etc/dsrlb
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 examples/*.yaml examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -D -m 0644 $(BUILD)/man/dsrlb.8 $(DESTDIR)$(PREFIX)/share/man/man8/dsrlb.8
 	install -D -m 0644 $(BUILD)/man/dsrlb.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/dsrlb.yaml.5
 	install -D -m 0644 dist/dsrlb.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dsrlb
 	mkdir -p $(DESTDIR)$(PREFIX)/share/dsrlb
 	cp -r web $(DESTDIR)$(PREFIX)/share/dsrlb/
-	rm -f $(DESTDIR)$(PREFIX)/share/dsrlb/web/package.json $(DESTDIR)$(PREFIX)/share/dsrlb/web/package-lock.json
+	rm -rf $(DESTDIR)$(PREFIX)/share/dsrlb/web/package.json $(DESTDIR)$(PREFIX)/share/dsrlb/web/package-lock.json \
+		$(DESTDIR)$(PREFIX)/share/dsrlb/web/node_modules
+
+# make deb: a Debian 12 package with debhelper, its version from git describe
+# (DSRLB_VERSION before the first tag), into build/deb/.
+DEB_VERSION := $(shell v=$$(git describe --tags 2>/dev/null | sed 's/^v//; s/-/+git/; s/-/./'); \
+	[ -n "$$v" ] || v=$$(sed -n 's/.*DSRLB_VERSION "\(.*\)"/\1/p' src/lib/version.h)+git$$(git rev-list --count HEAD 2>/dev/null).$$(git rev-parse --short HEAD 2>/dev/null); echo $$v)
+deb: test-deps
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	$(Q)(git ls-files; git ls-files --others --exclude-standard) | sort -u | \
+		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | tar -cf - -T - | tar -x -C $(BUILD)/deb/src
+	$(Q)sed -e 's/@VERSION@/$(DEB_VERSION)/' -e "s/@DATE@/$$(date -R)/" debian/changelog.in > $(BUILD)/deb/src/debian/changelog
+	$(Q)rm -f $(BUILD)/deb/src/debian/changelog.in
+	$(Q)cd $(BUILD)/deb/src && DSRLB_VERSION=$(DEB_VERSION) dpkg-buildpackage -b -us -uc >../build.log 2>&1 || (tail -30 ../build.log; exit 1)
+	$(Q)ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -46,6 +46,11 @@ TEST_NEEDS=(
 	"command -v bird|bird2"
 	"command -v keepalived|keepalived"
 	"ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a|libclang-rt-14-dev"
+	"command -v dh|debhelper"
+	"command -v lintian|lintian"
+	"command -v hardening-check|devscripts"
+	"command -v systemd-nspawn|systemd-container"
+	"command -v mmdebstrap|mmdebstrap"
 )
 
 missing=()
