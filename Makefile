@@ -120,10 +120,10 @@ $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/bench/dsrlb-bench: bench/dsrlb_bench.c bench/bench_abi.h $(BUILD)/libdsrlb.a \
+$(BUILD)/bench/dsrlb-bench: bench/dsrlb_bench.c bench/util.c bench/cost.c bench/bench.h bench/bench_abi.h $(BUILD)/libdsrlb.a \
 		$(BUILD)/bench/gen.skel.h $(BUILD)/bench/baseline.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench -I$(BUILD)/bench -o $@ $< $(BUILD)/libdsrlb.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Ibench -I$(BUILD)/bench -o $@ $(filter %.c,$^) $(BUILD)/libdsrlb.a $(LDLIBS)
 
 # QUICK=1 for the everyday run (under 2 minutes)
 bench: deps all $(BUILD)/bench/dsrlb-bench

@@ -155,13 +155,12 @@ void sync_set_self(struct sync *s, bool ready, uint32_t vips, uint64_t digest)
 {
 	if (!s)
 		return;
+	s->vips = vips;
 	if (s->ready != ready || s->digest != digest) {
 		s->ready = ready;
-		s->vips = vips;
 		s->digest = digest;
 		hello(s); /* at once: peers compare without waiting a second */
 	}
-	s->vips = vips;
 }
 
 /* Which configured peer sent from sa (-1: none). */
@@ -524,13 +523,4 @@ const struct sync_fp *sync_peer_fps(const struct sync *s, int peer, size_t *n)
 		return NULL;
 	*n = s->peer[peer].nfps;
 	return s->peer[peer].fps;
-}
-
-void sync_ask_fps(struct sync *s)
-{
-	for (int i = 0; s && i < s->npeers; i++)
-		if (s->peer[i].digest != s->digest) {
-			s->peer[i].asked_fps = clock_ms();
-			send_msg(s, i, T_FPREQ, 0, 0, 0);
-		}
 }

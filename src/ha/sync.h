@@ -108,7 +108,5 @@ bool sync_learned(const struct sync *s);
 void sync_status(const struct sync *s, struct sync_status *out);
 /* A peer's fingerprints, as its last FPLIST gave them (NULL, 0 before). */
 const struct sync_fp *sync_peer_fps(const struct sync *s, int peer, size_t *n);
-/* Ask every peer whose digest differs from ours for its fingerprints. */
-void sync_ask_fps(struct sync *s);
 
 #endif

@@ -29,7 +29,7 @@
 #define FPS_PER_MSG ((SYNC_DGRAM_MAX - HDR - MAC) / FP_WIRE)
 #define WIRE_KEY 32 /* crypto_auth_hmacsha256_KEYBYTES */
 
-enum { T_HELLO = 1, T_REQUEST, T_FLOWS, T_END, T_FPREQ, T_FPLIST, T__MAX };
+enum { T_HELLO = 1, T_REQUEST, T_FLOWS, T_END, T_FPREQ, T_FPLIST };
 
 
 void wire_put16(unsigned char *p, uint16_t v);

@@ -101,7 +101,7 @@ t=$(wait_master lb1 100)
 check "keepalived makes lb1 the master ($t ms after dsrlb was ready); lb2 does not hold the VIP on eth0" \
 	bash -c "[ '$t' != timeout ] && ! ip netns exec $(pg_ns lb2) ip addr show eth0 | grep -q 'inet $VIP4/'"
 check "both balancers hold the VIPs on lo (the standby's health checks need them)" \
-	bash -c "ip netns exec $(pg_ns lb2) ip addr show lo | grep -q '$VIP4/32' && ip netns exec $(pg_ns lb2) ip addr show lo | grep -q '$VIP6/128'"
+	bash -c "for n in $(pg_ns lb1) $(pg_ns lb2); do ip netns exec \$n ip addr show lo | grep -q '$VIP4/32' && ip netns exec \$n ip addr show lo | grep -q '$VIP6/128' || exit 1; done"
 check "the track files say 0 VIPs cannot be served: lb1 $(cat "$PG_DIR/lb1.track"), lb2 $(cat "$PG_DIR/lb2.track")" \
 	test "$(cat "$PG_DIR/lb1.track")" = 0 -a "$(cat "$PG_DIR/lb2.track")" = 0
 fails=0

@@ -34,19 +34,8 @@ ha_up() {
 	pg_nodes_up || return 1
 	pg_link client eth0 gw eth0 && pg_link gw eth1 lan p-gw && pg_link lb1 eth0 lan p-lb1 &&
 		pg_link lb2 eth0 lan p-lb2 && pg_link b1 eth0 lan p-b1 && pg_link b2 eth0 lan p-b2 || return 1
-	pg_in lan ip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-	for p in p-gw p-lb1 p-lb2 p-b1 p-b2; do
-		pg_in lan ip link set "$p" master br0
-		pg_in lan ip link set "$p" up
-	done
-	pg_in lan ip link set br0 up
-	pg_addr client eth0 198.19.0.20/16 2001:2:0:1::20/64
-	pg_in client ip route add default via 198.19.0.2
-	pg_in client ip -6 route add default via 2001:2:0:1::2
-	pg_addr gw eth0 198.19.0.2/16 2001:2:0:1::2/64
-	pg_addr gw eth1 198.18.178.2/24 2001:2::2/64
-	pg_sysctl gw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
+	pg_lan p-gw p-lb1 p-lb2 p-b1 p-b2
+	pg_sysctl gw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
 	# a link that goes down keeps its IPv6 addresses (the default flushes them,
 	# and bird's IPv6 session could not come back): docs/ha.md
 	pg_sysctl lb1 net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1

@@ -70,17 +70,12 @@ pg_nodes_up() {
 	done
 }
 
-pg_up() {
-	pg_nodes_up || return 1
-
-	pg_link client eth0 gw eth0 &&
-		pg_link gw eth1 lan p-gw &&
-		pg_link lb eth0 lan p-lb &&
-		pg_link b1 eth0 lan p-b1 &&
-		pg_link b2 eth0 lan p-b2 || return 1
-
+# The LAN's bridge (ns "lan") over the given ports, the client and the
+# gateway's addresses and routes: what every bench of nodes shares.
+pg_lan() {
+	local p
 	pg_in lan ip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-	for p in p-gw p-lb p-b1 p-b2; do
+	for p in "$@"; do
 		pg_in lan ip link set "$p" master br0
 		pg_in lan ip link set "$p" up
 	done
@@ -93,6 +88,18 @@ pg_up() {
 	pg_addr gw eth0 198.19.0.2/16 2001:2:0:1::2/64
 	pg_addr gw eth1 198.18.178.2/24 2001:2::2/64
 	pg_sysctl gw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+pg_up() {
+	pg_nodes_up || return 1
+
+	pg_link client eth0 gw eth0 &&
+		pg_link gw eth1 lan p-gw &&
+		pg_link lb eth0 lan p-lb &&
+		pg_link b1 eth0 lan p-b1 &&
+		pg_link b2 eth0 lan p-b2 || return 1
+
+	pg_lan p-gw p-lb p-b1 p-b2
 
 	pg_addr lb eth0 198.18.178.10/24 2001:2::10/64
 	# The balancer owns the VIP on the LAN: the gateway's ARP/NDP finds it.

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dataplane/dataplane.h"
@@ -276,6 +277,27 @@ static inline int be_clear(uint32_t id)
 	struct dp_backend_write w = { .id = id };
 
 	return dp_backends_write(dp, &w, 1);
+}
+
+/* The fixtures' backends: A, B, the two of C, and one never valid. */
+enum { BID_A, BID_B, BID_C1, BID_C2, BID_DEAD };
+
+/* The program loaded with o (our MAC set here), and the fixtures' backends written. */
+static inline int fixture_open(struct dp_opts *o)
+{
+	int e;
+
+	memcpy(o->ifmac, LB_MAC, 6);
+	e = dp_open(&dp, o);
+	if (e) {
+		printf("# cannot load the program: %s\n", strerror(-e));
+		return e;
+	}
+	e = be_set(BID_A, BA_MAC, true);
+	e = e ?: be_set(BID_B, BB_MAC, true);
+	e = e ?: be_set(BID_C1, BC1_MAC, true);
+	e = e ?: be_set(BID_C2, BC2_MAC, true);
+	return e ?: be_clear(BID_DEAD);
 }
 
 /* The index staged so far, swapped in. */
