@@ -30,23 +30,30 @@
 
 /*
  * The flow's backend (its entry's, else the VIP table's), MACs rewritten,
- * counted, sent back out. closing: a TCP FIN or RST (the flow's end, for lc).
+ * counted, sent back out. vip: the index's id (DSRLB_VIP_ID_STATELESS: the
+ * VIP keeps no flow table); l4f: L4_* of a TCP segment.
  */
-static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32 vip_id,
-				   __u32 hash, struct dsrlb_flow_key *fk, int closing)
+static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32 vip,
+				   struct dsrlb_flow_key *fk, int l4f)
 {
+	__u32 vip_id = vip & ~DSRLB_VIP_ID_STATELESS, slot, bid = 0, h, size, hash;
+	__u64 h64;
+	int keep = knobs.new_flows_per_sec && !(vip & DSRLB_VIP_ID_STATELESS);
+	int closing = l4f & L4_CLOSING, remember = 0, counted = 0;
 	struct dsrlb_backend *be = NULL;
-	struct dsrlb_flow *f = NULL;
+	struct flow_at fa = {};
 	struct dsrlb_vip_info *vi;
-	__u32 slot, bid = 0, now = 0, h, size;
-	int remember = 0, counted = 0;
 	void *ring;
 
 	if (!for_us(eth))
 		return pass(DSRLB_R_NOT_OUR_MAC);
-	if (knobs.new_flows_per_sec) {
-		now = dsrlb_now();
-		if (flow_follow(fk, vip_id, now, closing, &f, &bid, &be))
+	h64 = tuple_hash(fk);
+	hash = dsrlb_slot_hash(h64);
+	if (keep) {
+		fa.key = dsrlb_flow_key64(h64, vip_id);
+		fa.c = flow_cpu_get();
+		fa.now = flow_now(fa.c);
+		if (flow_follow(&fa, closing, l4f & L4_SYN, &bid, &be))
 			goto rewrite;
 	}
 
@@ -58,8 +65,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 	size = vi->size[h];
 	if (!size)
 		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
-	if (knobs.new_flows_per_sec)
-		remember = f || flow_budget_take(now); /* a stale entry's slot is free */
+	if (keep)
+		remember = fa.w || flow_budget_take(fa.c); /* a stale entry's way is free */
 	slot = sched_slot(vi->sched[h], vip_id, ring, h, size, hash, fk, remember, closing,
 			  &counted);
 	bid = ring_get(ring, slot, h);
@@ -68,19 +75,19 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
 	if (remember) {
 		__u32 t = fk->proto == IPPROTO_TCP ? vi->tcp_timeout : vi->udp_timeout;
-		struct dsrlb_flow nf = {
-			.backend = bid, .gen = be->gen, .seen = now, .vip = vip_id,
-			.flags = counted ? DSRLB_FLOW_F_COUNTED : 0,
-		};
+		__u32 ref = (bid & DSRLB_FLOW_REF_BACKEND) |
+			    ((be->gen & 0xff) << DSRLB_FLOW_REF_GEN_SHIFT) |
+			    (counted ? FLOW_COUNTED : 0);
 
-		nf.timeout = t ? t : fk->proto == IPPROTO_TCP ? knobs.tcp_timeout : knobs.udp_timeout;
+		if (!t)
+			t = fk->proto == IPPROTO_TCP ? knobs.tcp_timeout : knobs.udp_timeout;
 		if (counted)
 			conns_add(bid, 1);
-		flow_remember(fk, f, &nf);
+		flow_remember(&fa, ref, DSRLB_FLOW_TICKS(t));
 	}
 	if (trace_on)
 		trace_emit(fk, vip_id, bid,
-			   !remember ? DSRLB_T_UNKEPT : f ? DSRLB_T_REPLACED : DSRLB_T_NEW, 0);
+			   !remember ? DSRLB_T_UNKEPT : fa.w ? DSRLB_T_REPLACED : DSRLB_T_NEW, 0);
 
 rewrite:
 	mac_copy(eth->h_source, eth->h_dest); /* ours: checked above */
@@ -99,7 +106,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 	struct iphdr *ip = parse_ipv4(c);
 	struct dsrlb_vip_slot *as;
 	__u32 tot, hlen, ports, vip;
-	int closing;
+	int l4f;
 	__be16 dport;
 	void *idx;
 
@@ -130,16 +137,14 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth,
 		return drop(DSRLB_R_IPV4_OPTIONS, &fk, DSRLB_VIP_NONE);
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return drop(DSRLB_R_FRAGMENT, &fk, DSRLB_VIP_NONE);
-	if (parse_ports(c, ip->protocol, tot - hlen, &ports, &dport, &closing))
+	if (parse_ports(c, ip->protocol, tot - hlen, &ports, &dport, &l4f))
 		return drop(DSRLB_R_L4_TRUNCATED, &fk, DSRLB_VIP_NONE);
 
 	vip = vip_pick(idx, as, &ip->daddr, 1, DSRLB_AF_INET, ip->protocol, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS; /* a VIP address, but not this port: the host's */
 	fk.ports = ports;
-	return forward(ctx, eth, vip,
-		       dsrlb_hash_v4(knobs.hash_seed, ip->saddr, ip->daddr, ports, ip->protocol),
-		       &fk, closing);
+	return forward(ctx, eth, vip, &fk, l4f);
 }
 
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
@@ -148,7 +153,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 	struct ipv6hdr *ip6 = parse_ipv6(c);
 	struct dsrlb_vip_slot *as;
 	__u32 plen, ports, vip;
-	int closing;
+	int l4f;
 	__be16 dport;
 	__u8 nh;
 	void *idx;
@@ -182,17 +187,14 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth,
 		return drop(DSRLB_R_FRAGMENT, &fk, DSRLB_VIP_NONE);
 	if (is_ipv6_exthdr(nh))
 		return drop(DSRLB_R_IPV6_EXTHDR, &fk, DSRLB_VIP_NONE);
-	if (parse_ports(c, nh, plen, &ports, &dport, &closing))
+	if (parse_ports(c, nh, plen, &ports, &dport, &l4f))
 		return drop(DSRLB_R_L4_TRUNCATED, &fk, DSRLB_VIP_NONE);
 
 	vip = vip_pick(idx, as, (const __u32 *)&ip6->daddr, 4, DSRLB_AF_INET6, nh, dport);
 	if (vip == DSRLB_VIP_NONE)
 		return XDP_PASS;
 	fk.ports = ports;
-	return forward(ctx, eth, vip,
-		       dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&ip6->saddr,
-				     (const __u32 *)&ip6->daddr, ports, nh),
-		       &fk, closing);
+	return forward(ctx, eth, vip, &fk, l4f);
 }
 
 SEC("xdp")

@@ -67,6 +67,8 @@ struct dsrlb_vip_slot {
 };
 
 #define DSRLB_VIP_NONE 0xffffffffu
+/* In an index entry's VIP id: the VIP keeps no flow table (flow_table: off). */
+#define DSRLB_VIP_ID_STATELESS 0x40000000u
 
 /* One backend: where to send a frame. Indexed by backend id. */
 struct dsrlb_backend {
@@ -79,10 +81,9 @@ struct dsrlb_backend {
 #define DSRLB_BACKEND_F_VALID 0x1
 
 /*
- * The flow table: an LRU hash from a flow's 5-tuple to the backend it started
- * on. A flow stays there while its backend entry is valid with the same
- * generation and it is not idle past its protocol's timeout; otherwise it is
- * placed again by the VIP's table.
+ * A flow's addresses, ports and protocol as the program reads them from a
+ * packet (trace records and the flow hash use it; the flow table keeps only
+ * the hash, below).
  */
 struct dsrlb_flow_key {
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
@@ -93,25 +94,65 @@ struct dsrlb_flow_key {
 	__u8 pad[2];
 };
 
-struct dsrlb_flow {
-	__u32 backend;
-	__u32 gen;
-	__u32 seen;     /* coarse clock, seconds (see dsrlb_now()) */
-	__u32 vip;
-	__u32 timeout;  /* seconds it may idle: its VIP's, when it started */
-	__u32 flags;    /* DSRLB_FLOW_F_* */
+/*
+ * The flow table (issue 16): each flow's backend, remembered when it starts,
+ * followed while that backend is still the one it was (valid, same
+ * generation) and the flow has not idled past its timeout; otherwise it is
+ * placed again by the VIP's table.
+ *
+ * One array the program manages itself: buckets of one cache line, four ways
+ * each, in regions of 2^k buckets. Region c (c < the number of possible
+ * CPUs) is CPU c's own: only the program on that CPU writes it, so no entry
+ * is shared and nothing is locked. The last region is the learned one:
+ * flows from peer balancers (sync), written by the control plane only. A
+ * packet looks in its CPU's bucket: a hit costs that one line. A miss looks
+ * in the same bucket of the other regions (a flow whose CPU changed, a
+ * learned flow) unless it is a TCP SYN, and a flow found there moves into
+ * this CPU's region (a CPU region's copy goes: a flow has one copy). A new flow takes an empty way, else an expired one,
+ * else the one idle longest (counted: evicted).
+ *
+ * key: the flow's 64-bit hash (dsrlb_flow_key64), its VIP mixed in; 0 is
+ * an empty way. ref: the backend id (bits 0-19), DSRLB_FLOW_F_* (bits
+ * 20-23) and the low 8 bits of the backend entry's generation (24-31).
+ * seen and timeout: the flow clock, 2^31 ns (about 2.15 s) a tick.
+ */
+#define DSRLB_FLOW_WAYS 4
+struct dsrlb_flow_way {
+	__u64 key;
+	__u32 ref;
+	__u16 seen;
+	__u16 timeout;
 };
+
+struct dsrlb_flow_bucket {
+	struct dsrlb_flow_way way[DSRLB_FLOW_WAYS];
+};
+
+#define DSRLB_FLOW_REF_BACKEND 0x000fffffu
+#define DSRLB_FLOW_REF_FLAG_SHIFT 20
+#define DSRLB_FLOW_REF_GEN_SHIFT 24
+#define DSRLB_FLOW_TICK_SHIFT 31
+/* A timeout of s seconds in flow ticks: rounded up, at most 0xffff. */
+#define DSRLB_FLOW_TICKS(s) \
+	((__u16)(((__u64)(s) * 1000000000ull + (1ull << DSRLB_FLOW_TICK_SHIFT) - 1) >> DSRLB_FLOW_TICK_SHIFT > 0xffff ? \
+		 0xffff : ((__u64)(s) * 1000000000ull + (1ull << DSRLB_FLOW_TICK_SHIFT) - 1) >> DSRLB_FLOW_TICK_SHIFT))
+
+#if DSRLB_MAX_BACKENDS > 0x100000
+#error "a flow-table way keeps 20 bits of backend id"
+#endif
 
 /*
  * The flow is counted in its backend's active connections (lc): set when
  * an lc VIP places it, cleared (and the count lowered) by the first FIN or
- * RST from the client, or when the entry is found stale.
+ * RST from the client, or when the entry is found stale or evicted. A flow
+ * that moves CPU takes it along.
  */
 #define DSRLB_FLOW_F_COUNTED 0x1
 /*
- * Learned from a peer balancer (sync) and not seen here since: the program
- * clears it on the flow's first packet, and only then does this balancer
- * send the flow to its peers in turn (no echo between two balancers).
+ * Learned from a peer balancer (sync), in the learned region only. A flow
+ * found there moves into its CPU's region without it, and only then does
+ * this balancer send the flow to its peers in turn (no echo between two
+ * balancers).
  */
 #define DSRLB_FLOW_F_SYNCED 0x2
 
@@ -121,6 +162,8 @@ enum dsrlb_flow_stat {
 	DSRLB_FS_NEW = 1,      /* new entry created */
 	DSRLB_FS_REFUSED = 2,  /* new entry refused: over the per-CPU rate */
 	DSRLB_FS_REPLACED = 3, /* entry stale (idle, backend gone): placed again */
+	DSRLB_FS_EVICTED = 4,  /* a live entry gave its way to a new flow (its bucket was full) */
+	DSRLB_FS_MOVED = 5,    /* found in another CPU's region or the learned one: moved here */
 	DSRLB_FS__MAX,
 };
 
@@ -277,13 +320,13 @@ struct dsrlb_trace_event {
  */
 struct dsrlb_knobs {
 	__u32 hash_seed;
-	__u32 pad0;
+	__u32 flow_mask;        /* buckets per flow-table region, less one (a power of two, less one) */
 	__u8 ifmac[6];
 	__u16 pad;
 	__u32 tcp_timeout;      /* seconds a TCP flow may idle, unless its VIP says */
 	__u32 udp_timeout;      /* seconds a UDP flow may idle, unless its VIP says */
 	__u32 new_flows_per_sec; /* per CPU; 0 = no flow table */
-	__u32 pad2;
+	__u32 flow_cpus;        /* CPU regions of the flow table; the learned region follows */
 };
 
 /*
@@ -293,12 +336,12 @@ struct dsrlb_knobs {
  * meta: what the maps were built for; a daemon with other values refuses to
  * adopt them rather than reset them silently.
  */
-#define DSRLB_ABI_VERSION 3 /* 2: per-VIP timeouts, lc; 3: rings sized per VIP, 2^18 ids */
+#define DSRLB_ABI_VERSION 4 /* 2: per-VIP timeouts, lc; 3: rings sized per VIP, 2^18 ids; 4: flow table of buckets per CPU */
 
 struct dsrlb_meta {
 	__u32 abi;       /* DSRLB_ABI_VERSION; 0 = fresh maps */
 	__u32 hash_seed;
-	__u32 flow_size; /* entries of the flow table */
+	__u32 flow_size; /* flow_table size as configured (entries per CPU) */
 	__u32 ifindex;   /* the interface the state was built for ... */
 	__u64 netns;     /* ... in this network namespace (its inode) */
 	__u8 ifmac[6];
@@ -346,7 +389,8 @@ struct hc_knobs {
 DSRLB_SIZE(dsrlb_vip_slot, 32);
 DSRLB_SIZE(dsrlb_backend, 12);
 DSRLB_SIZE(dsrlb_flow_key, 40);
-DSRLB_SIZE(dsrlb_flow, 24);
+DSRLB_SIZE(dsrlb_flow_way, 16);
+DSRLB_SIZE(dsrlb_flow_bucket, 64);
 DSRLB_SIZE(dsrlb_vip_info, 32);
 DSRLB_SIZE(dsrlb_counter, 16);
 DSRLB_SIZE(dsrlb_icmp_counter, 16);

@@ -1,53 +1,100 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The flow table: each flow's backend, remembered when it starts, followed
- * while that backend is still the one it was (valid, same generation) and
- * the flow has not idled past its timeout. A flood of new flows is balanced
- * but not remembered beyond a per-CPU rate, so it cannot push established
- * flows out of the LRU. lc's active counts rise and fall here.
+ * The flow table (struct dsrlb_flow_bucket): each flow's backend, in a
+ * bucket of one cache line of this CPU's region. A flow is followed while
+ * its backend is still the one it was (valid, same generation) and it has
+ * not idled past its timeout. A flood of new flows is balanced but not
+ * remembered beyond a per-CPU rate, so it cannot push established flows
+ * out. lc's active counts rise and fall here.
  */
 #ifndef DSRLB_BPF_FLOW_H
 #define DSRLB_BPF_FLOW_H
 
+#include "dsrlb_hash.h"
 #include "lib/counters.h"
 #include "lib/knobs.h"
 
-/* A coarse clock in ~1.07 s units: cheap, and all a flow's idle time needs. */
-static __always_inline __u32 dsrlb_now(void)
+#define FLOW_COUNTED (DSRLB_FLOW_F_COUNTED << DSRLB_FLOW_REF_FLAG_SHIFT)
+#define FLOW_SYNCED (DSRLB_FLOW_F_SYNCED << DSRLB_FLOW_REF_FLAG_SHIFT)
+
+/*
+ * The coarse clock in ~1.07 s units (bpf_ktime_get_coarse_ns() >> 30), read
+ * at most once a jiffy per CPU (bpf_jiffies64() is inlined; the clock's
+ * helper costs ~27 ns on a VM). NULL c: read it now.
+ */
+static __always_inline __u32 dsrlb_now(struct flow_cpu *c)
 {
-	return (__u32)(bpf_ktime_get_coarse_ns() >> 30);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return (__u32)(bpf_ktime_get_coarse_ns() >> 30);
+	if (c->jiffies != j) {
+		c->jiffies = j;
+		c->now = (__u32)(bpf_ktime_get_coarse_ns() >> 30);
+	}
+	return c->now;
 }
 
-/* May this CPU remember one more new flow this second? */
-static __always_inline int flow_budget_take(__u32 now)
+static __always_inline struct flow_cpu *flow_cpu_get(void)
 {
-	struct flow_budget *b;
 	__u32 zero = 0;
 
-	b = bpf_map_lookup_elem(&flow_budget, &zero);
-	if (!b)
-		return 0;
-	if (b->window != now) {
-		b->window = now;
-		b->used = 0;
-	}
-	if (b->used >= knobs.new_flows_per_sec) {
-		flow_stat(DSRLB_FS_REFUSED);
-		return 0;
-	}
-	b->used++;
-	return 1;
+	return bpf_map_lookup_elem(&flow_cpu, &zero);
 }
 
-static __always_inline void flow_remember(struct dsrlb_flow_key *fk, struct dsrlb_flow *stale,
-					  const struct dsrlb_flow *nf)
+/* The flow clock (ticks of 2^31 ns, wrapping at 16 bits). */
+static __always_inline __u16 flow_now(struct flow_cpu *c)
 {
-	if (stale) { /* reusing its slot evicts nobody */
-		*stale = *nf;
-		return;
-	}
-	if (!bpf_map_update_elem(&flows, fk, nf, BPF_ANY))
-		flow_stat(DSRLB_FS_NEW);
+	return (__u16)(dsrlb_now(c) >> (DSRLB_FLOW_TICK_SHIFT - 30));
+}
+
+/* The flow hash of the tuple (dsrlb_hash.h), under the deployment's seed. */
+static __always_inline __u64 tuple_hash(const struct dsrlb_flow_key *fk)
+{
+	const __u32 *s = (const __u32 *)fk->saddr, *d = (const __u32 *)fk->daddr;
+
+	if (fk->family == DSRLB_AF_INET)
+		return dsrlb_flow_hash_v4(knobs.hash_seed, s[0], d[0], fk->ports, fk->proto);
+	return dsrlb_flow_hash_v6(knobs.hash_seed, s, d, fk->ports, fk->proto);
+}
+
+/* Where a flow is looked for and remembered. */
+struct flow_at {
+	__u64 key;
+	struct flow_cpu *c;
+	struct dsrlb_flow_bucket *b; /* this CPU's bucket */
+	struct dsrlb_flow_way *w;    /* its stale way there, to reuse (or NULL) */
+	__u32 cpu;
+	__u16 now;
+};
+
+static __always_inline struct dsrlb_flow_bucket *flow_bucket(__u32 region, __u64 key)
+{
+	__u32 i = region * (knobs.flow_mask + 1) + ((__u32)key & knobs.flow_mask);
+
+	return bpf_map_lookup_elem(&flows, &i);
+}
+
+static __always_inline struct dsrlb_flow_way *way_find(struct dsrlb_flow_bucket *b, __u64 key)
+{
+#pragma unroll
+	for (int i = 0; i < DSRLB_FLOW_WAYS; i++)
+		if (b->way[i].key == key)
+			return &b->way[i];
+	return NULL;
+}
+
+/* The way's backend if the way still decides, else NULL. */
+static __always_inline struct dsrlb_backend *way_live(const struct dsrlb_flow_way *w, __u16 now)
+{
+	__u32 bid = w->ref & DSRLB_FLOW_REF_BACKEND;
+	struct dsrlb_backend *be = bpf_map_lookup_elem(&backends, &bid);
+
+	if (be && (be->flags & DSRLB_BACKEND_F_VALID) &&
+	    (__u8)be->gen == (__u8)(w->ref >> DSRLB_FLOW_REF_GEN_SHIFT) &&
+	    (__u16)(now - w->seen) <= w->timeout)
+		return be;
+	return NULL;
 }
 
 static __always_inline void conns_add(__u32 bid, __s64 n)
@@ -59,45 +106,226 @@ static __always_inline void conns_add(__u32 bid, __s64 n)
 }
 
 /*
- * The flow leaves its backend's active count (lc), once: a FIN or RST seen
- * on two CPUs at once lowers it one time. Only while the backend entry is
- * still the one the flow was counted on (same generation).
+ * The flow leaves its backend's active count (lc), once: the flag is
+ * cleared atomically (another CPU may be taking the flow over), and only
+ * while the backend entry is still the one the flow was counted on.
  */
-static __always_inline void flow_uncount(struct dsrlb_flow *f, const struct dsrlb_backend *be)
+static __always_inline void way_uncount(struct dsrlb_flow_way *w)
 {
-	if (!(f->flags & DSRLB_FLOW_F_COUNTED))
+	struct dsrlb_backend *be;
+	__u32 old, bid;
+
+	if (!(w->ref & FLOW_COUNTED))
 		return;
-	if ((__sync_fetch_and_and(&f->flags, ~DSRLB_FLOW_F_COUNTED) & DSRLB_FLOW_F_COUNTED) &&
-	    be && be->gen == f->gen)
-		conns_add(f->backend, -1);
+	old = __sync_fetch_and_and(&w->ref, ~FLOW_COUNTED);
+	if (!(old & FLOW_COUNTED))
+		return;
+	bid = old & DSRLB_FLOW_REF_BACKEND;
+	be = bpf_map_lookup_elem(&backends, &bid);
+	if (be && (__u8)be->gen == (__u8)(old >> DSRLB_FLOW_REF_GEN_SHIFT))
+		conns_add(bid, -1);
 }
 
 /*
- * The flow's entry, if it still decides: its backend (*bid, *be) and 1. Else
- * 0, with *f the stale entry to reuse (or NULL). closing: a TCP FIN or RST.
+ * The same bucket in the other regions: each CPU's, then the learned one. A
+ * bpf_loop() callback (the number of CPUs is the loader's). found: region +
+ * 1 of the live copy, copied into w.
  */
-static __always_inline int flow_follow(struct dsrlb_flow_key *fk, __u32 vip_id, __u32 now,
-				       int closing, struct dsrlb_flow **f, __u32 *bid,
+struct flow_search {
+	__u64 key;
+	__u32 skip, found;
+	__u16 now;
+	struct dsrlb_flow_way w;
+};
+
+static long flow_search_step(__u64 i, void *ctx)
+{
+	struct flow_search *s = ctx;
+	struct dsrlb_flow_bucket *b;
+	struct dsrlb_flow_way *w;
+
+	if ((__u32)i == s->skip)
+		return 0;
+	b = flow_bucket((__u32)i, s->key);
+	if (!b)
+		return 1;
+	w = way_find(b, s->key);
+	if (!w || !way_live(w, s->now))
+		return 0;
+	s->w = *w;
+	s->found = (__u32)i + 1;
+	return 1;
+}
+
+static __always_inline int flow_search(struct flow_search *s)
+{
+	bpf_loop(knobs.flow_cpus + 1, flow_search_step, s, 0);
+	return s->found;
+}
+
+/*
+ * A way for a new entry in b: an empty one, else one idle past its
+ * timeout, else the one idle longest (*live: a live flow gives way).
+ */
+static __always_inline struct dsrlb_flow_way *way_victim(struct dsrlb_flow_bucket *b, __u16 now,
+							 int *live)
+{
+	struct dsrlb_flow_way *v = &b->way[0];
+	__u16 oldest = 0;
+
+	*live = 0;
+#pragma unroll
+	for (int i = 0; i < DSRLB_FLOW_WAYS; i++) {
+		struct dsrlb_flow_way *w = &b->way[i];
+		__u16 age = now - w->seen;
+
+		if (!w->key || age > w->timeout)
+			return w;
+		if (age >= oldest) {
+			oldest = age;
+			v = w;
+		}
+	}
+	*live = 1;
+	return v;
+}
+
+/*
+ * Write a way: the key goes to 0 first and comes last, so that a reader on
+ * another CPU (a search, an ICMP error) sees the old flow whole, nothing, or
+ * the new one whole.
+ */
+static __always_inline void way_write(struct dsrlb_flow_way *w, __u64 key, __u32 ref, __u16 now,
+				      __u16 timeout)
+{
+	*(volatile __u64 *)&w->key = 0;
+	asm volatile("" ::: "memory");
+	w->ref = ref;
+	w->seen = now;
+	w->timeout = timeout;
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&w->key = key;
+}
+
+/* Remember a new flow in this CPU's bucket (its stale way, else a victim). */
+static __always_inline void flow_remember(struct flow_at *fa, __u32 ref, __u16 timeout)
+{
+	struct dsrlb_flow_way *w = fa->w;
+	int live = 0;
+
+	if (!fa->b)
+		return;
+	if (!w) {
+		w = way_victim(fa->b, fa->now, &live);
+		if (live) {
+			way_uncount(w);
+			flow_stat(DSRLB_FS_EVICTED);
+		}
+	}
+	way_write(w, fa->key, ref, fa->now, timeout);
+	flow_stat(DSRLB_FS_NEW);
+}
+
+/* May this CPU remember one more new flow this second? */
+static __always_inline int flow_budget_take(struct flow_cpu *c)
+{
+	__u32 now;
+
+	if (!c)
+		return 0;
+	now = dsrlb_now(c);
+	if (c->window != now) {
+		c->window = now;
+		c->used = 0;
+	}
+	if (c->used >= knobs.new_flows_per_sec) {
+		flow_stat(DSRLB_FS_REFUSED);
+		return 0;
+	}
+	c->used++;
+	return 1;
+}
+
+/*
+ * A flow found in another region moves here, and a flow has one copy: the
+ * one in the CPU region it leaves goes (compare-and-swap: unless that CPU
+ * just gave the way to another flow). Its lc count goes with it; the
+ * learned region's copy stays (only the control plane writes there), the
+ * learned mark does not come along.
+ */
+static __always_inline void flow_move(struct flow_at *fa, struct flow_search *s)
+{
+	__u32 ref = s->w.ref & ~FLOW_SYNCED, from = s->found - 1;
+
+	if (from < knobs.flow_cpus) {
+		struct dsrlb_flow_bucket *src = flow_bucket(from, fa->key);
+		struct dsrlb_flow_way *w = src ? way_find(src, fa->key) : NULL;
+
+		if (w)
+			__sync_val_compare_and_swap(&w->key, fa->key, 0);
+	}
+	if (!fa->b)
+		return;
+	if (!fa->w) {
+		int live;
+
+		fa->w = way_victim(fa->b, fa->now, &live);
+		if (live) {
+			way_uncount(fa->w);
+			flow_stat(DSRLB_FS_EVICTED);
+		}
+	}
+	way_write(fa->w, fa->key, ref, fa->now, s->w.timeout);
+	flow_stat(DSRLB_FS_MOVED);
+}
+
+/*
+ * The flow's entry, if it still decides: its backend (*bid, *be) and 1.
+ * Else 0, with fa->w its stale way here to reuse (or NULL). closing: a TCP
+ * FIN or RST; syn: a TCP SYN without ACK (a new connection: no other region
+ * is searched for it).
+ */
+static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn, __u32 *bid,
 				       struct dsrlb_backend **be)
 {
-	*f = bpf_map_lookup_elem(&flows, fk);
-	if (!*f)
+	struct flow_search s = { .key = fa->key, .now = fa->now };
+	struct dsrlb_flow_way *w;
+
+	fa->cpu = bpf_get_smp_processor_id();
+	fa->b = flow_bucket(fa->cpu, fa->key);
+	if (!fa->b)
 		return 0;
-	*bid = (*f)->backend;
-	*be = bpf_map_lookup_elem(&backends, bid);
-	if (*be && ((*be)->flags & DSRLB_BACKEND_F_VALID) && (*be)->gen == (*f)->gen &&
-	    (*f)->vip == vip_id && now - (*f)->seen <= (*f)->timeout) {
-		if ((*f)->seen != now)
-			(*f)->seen = now; /* at most once a second: no cache-line ping-pong */
-		if ((*f)->flags & DSRLB_FLOW_F_SYNCED) /* a peer's flow, here now: ours to share */
-			__sync_fetch_and_and(&(*f)->flags, ~DSRLB_FLOW_F_SYNCED);
-		if (closing)
-			flow_uncount(*f, *be);
-		flow_stat(DSRLB_FS_HIT);
-		return 1;
+	w = way_find(fa->b, fa->key);
+	if (w) {
+		*be = way_live(w, fa->now);
+		if (*be) {
+			*bid = w->ref & DSRLB_FLOW_REF_BACKEND;
+			if (w->seen != fa->now)
+				w->seen = fa->now; /* at most once a tick */
+			if (closing)
+				way_uncount(w);
+			flow_stat(DSRLB_FS_HIT);
+			return 1;
+		}
+		way_uncount(w);
+		fa->w = w;
 	}
-	flow_uncount(*f, *be);
-	flow_stat(DSRLB_FS_REPLACED);
+	if (syn)
+		goto stale;
+	s.skip = fa->cpu;
+	if (!flow_search(&s))
+		goto stale;
+	*bid = s.w.ref & DSRLB_FLOW_REF_BACKEND;
+	*be = bpf_map_lookup_elem(&backends, bid);
+	if (!*be)
+		goto stale;
+	flow_move(fa, &s);
+	if (closing && fa->w)
+		way_uncount(fa->w);
+	return 1;
+stale:
+	if (fa->w)
+		flow_stat(DSRLB_FS_REPLACED);
 	return 0;
 }
 

@@ -62,23 +62,31 @@ static __always_inline int icmp_unmatched(__u32 reason, __u32 vip)
  * the flow's entry (an error is not traffic: it neither refreshes the entry
  * nor places the flow). Then only the MACs change.
  */
-static __always_inline int icmp_forward(struct ethhdr *eth, __u32 vip_id, __u32 hash,
+static __always_inline int icmp_forward(struct ethhdr *eth, __u32 vip,
 					const struct dsrlb_flow_key *fk)
 {
+	__u32 vip_id = vip & ~DSRLB_VIP_ID_STATELESS, bid = 0, slot, h, size, sched;
+	__u64 h64 = tuple_hash(fk);
+	__u32 hash = dsrlb_slot_hash(h64);
 	struct dsrlb_backend *be = NULL;
 	struct dsrlb_vip_info *vi;
-	__u32 bid = 0, slot, h, size, sched;
-	struct dsrlb_flow *f;
 	void *ring;
 
 	if (!for_us(eth))
 		return pass(DSRLB_R_NOT_OUR_MAC);
-	if (knobs.new_flows_per_sec && (f = bpf_map_lookup_elem(&flows, fk))) {
-		bid = f->backend;
-		be = bpf_map_lookup_elem(&backends, &bid);
-		if (be && (be->flags & DSRLB_BACKEND_F_VALID) && be->gen == f->gen &&
-		    f->vip == vip_id && dsrlb_now() - f->seen <= f->timeout)
-			goto send;
+	if (knobs.new_flows_per_sec && !(vip & DSRLB_VIP_ID_STATELESS)) {
+		/* every region: the error reaches whichever CPU its sender hashes to */
+		struct flow_search s = {
+			.key = dsrlb_flow_key64(h64, vip_id),
+			.now = flow_now(flow_cpu_get()), .skip = ~0u,
+		};
+
+		if (flow_search(&s)) {
+			bid = s.w.ref & DSRLB_FLOW_REF_BACKEND;
+			be = bpf_map_lookup_elem(&backends, &bid);
+			if (be)
+				goto send;
+		}
 	}
 	vi = bpf_map_lookup_elem(&vip_info, &vip_id);
 	ring = bpf_map_lookup_elem(&rings, &vip_id);
@@ -171,9 +179,7 @@ static __always_inline int icmp4(struct ethhdr *eth, struct cursor *c,
 
 	__builtin_memcpy(fk.saddr, &q->daddr, 4);
 	__builtin_memcpy(fk.daddr, &q->saddr, 4);
-	return icmp_forward(eth, vip,
-			    dsrlb_hash_v4(knobs.hash_seed, q->daddr, q->saddr, fk.ports, q->protocol),
-			    &fk);
+	return icmp_forward(eth, vip, &fk);
 }
 
 /* The same for ICMPv6 (the outer header without extension headers: its next header is 58). */
@@ -213,10 +219,7 @@ static __always_inline int icmp6(struct ethhdr *eth, struct cursor *c,
 
 	__builtin_memcpy(fk.saddr, &q->daddr, 16);
 	__builtin_memcpy(fk.daddr, &q->saddr, 16);
-	return icmp_forward(eth, vip,
-			    dsrlb_hash_v6(knobs.hash_seed, (const __u32 *)&q->daddr,
-					  (const __u32 *)&q->saddr, fk.ports, nh),
-			    &fk);
+	return icmp_forward(eth, vip, &fk);
 }
 
 #endif

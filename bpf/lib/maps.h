@@ -102,20 +102,27 @@ struct {
 } ids SEC(".maps");
 
 /*
- * The flow table (see struct dsrlb_flow). Sized by the loader from the config
- * before load. Per-CPU LRU lists: no lock shared by all CPUs on insert.
+ * The flow table (see struct dsrlb_flow_bucket): every CPU's region, then
+ * the learned one. Sized by the loader before load; mapped by the control
+ * plane, which walks it without a syscall.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1000000);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct dsrlb_flow_key);
-	__type(value, struct dsrlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct dsrlb_flow_bucket);
 } flows SEC(".maps");
 
-/* Per CPU: start of the current second and entries created in it. */
-struct flow_budget {
-	__u64 window;
+/*
+ * Per CPU: the clock as this CPU last read it (at most once a jiffy: the
+ * helper costs more than the rest of a flow-table hit), and the flood
+ * budget's second and entries created in it.
+ */
+struct flow_cpu {
+	__u64 jiffies;
+	__u32 now;    /* bpf_ktime_get_coarse_ns() >> 30, read at jiffies */
+	__u32 window; /* the budget's second */
 	__u32 used;
 	__u32 pad;
 };
@@ -124,8 +131,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct flow_budget);
-} flow_budget SEC(".maps");
+	__type(value, struct flow_cpu);
+} flow_cpu SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

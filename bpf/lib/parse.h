@@ -97,15 +97,21 @@ static __always_inline struct ipv6hdr *parse_ipv6(struct cursor *c)
 #define IP_OFFSET 0x1fff
 /* TCP flags byte (offset 13) */
 #define TCPF_FIN_BIT 0x01
+#define TCPF_SYN_BIT 0x02
 #define TCPF_RST_BIT 0x04
+#define TCPF_ACK_BIT 0x10
+
+/* What parse_ports says of a TCP segment: it ends its flow, or opens one. */
+#define L4_CLOSING 1 /* FIN or RST */
+#define L4_SYN 2     /* SYN without ACK: a new connection */
 
 /*
  * The ports of TCP or UDP (both start with source and destination port),
- * within avail bytes of L4. closing: a TCP segment with FIN or RST. 0, or
+ * within avail bytes of L4. *l4f: L4_* of a TCP segment (0 for UDP). 0, or
  * -1 when the header is cut short.
  */
 static __always_inline int parse_ports(struct cursor *c, __u8 proto, __u32 avail, __u32 *ports,
-				       __be16 *dport, int *closing)
+				       __be16 *dport, int *l4f)
 {
 	__u32 need = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : sizeof(struct udphdr);
 	struct udphdr *p = c->pos;
@@ -114,10 +120,14 @@ static __always_inline int parse_ports(struct cursor *c, __u8 proto, __u32 avail
 		return -1;
 	*ports = *(__u32 *)p;
 	*dport = p->dest;
-	*closing = 0;
+	*l4f = 0;
 	/* checked again: the verifier does not tie need to proto */
-	if (proto == IPPROTO_TCP && (void *)p + sizeof(struct tcphdr) <= c->end)
-		*closing = !!(((__u8 *)p)[13] & (TCPF_FIN_BIT | TCPF_RST_BIT));
+	if (proto == IPPROTO_TCP && (void *)p + sizeof(struct tcphdr) <= c->end) {
+		__u8 fl = ((__u8 *)p)[13];
+
+		*l4f = (fl & (TCPF_FIN_BIT | TCPF_RST_BIT) ? L4_CLOSING : 0) |
+		       ((fl & (TCPF_SYN_BIT | TCPF_ACK_BIT)) == TCPF_SYN_BIT ? L4_SYN : 0);
+	}
 	return 0;
 }
 

@@ -24,7 +24,7 @@ const char *error_field(const char *msg)
 {
 	static const char *const keys[] = { "health_check", "backend", "address", "port",
 					    "protocol", "scheduler", "tcp_timeout",
-					    "udp_timeout", "hold_down", "all_down", "weight",
+					    "udp_timeout", "hold_down", "all_down", "flow_table", "weight",
 					    "state", "name", "interval", "timeout", "rise",
 					    "fall", "path", "expect_status", "payload", "table_size" };
 	const char *best = NULL, *at = NULL;

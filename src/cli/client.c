@@ -306,6 +306,7 @@ static int cmd_vip(int argc, char **argv)
 		{ "scheduler", required_argument, NULL, 'k' },
 		{ "all-down", required_argument, NULL, 'k' },
 		{ "hold-down", required_argument, NULL, 'k' },
+		{ "flow-table", required_argument, NULL, 'k' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ 0 }
 	};
@@ -313,7 +314,8 @@ static int cmd_vip(int argc, char **argv)
 		"Usage: dsrlb vip add NAME --address ADDR [--port N] [--protocol tcp|udp|both]\n"
 		"                 [--scheduler maglev|rr|wrr|lc|sh] --backend ADDR[=WEIGHT]...\n"
 		"       dsrlb vip set NAME [--address ..] [--port ..] [--protocol ..] [--scheduler ..]\n"
-		"                 [--all-down keep|drop] [--hold-down S] [--backend ADDR[=WEIGHT]...]\n"
+		"                 [--all-down keep|drop] [--hold-down S] [--flow-table on|off]\n"
+		"                 [--backend ADDR[=WEIGHT]...]\n"
 		"       dsrlb vip del NAME\n"
 		"Changes the running daemon and its config file (the same checks as the file).\n"
 		"set changes only what it is given; --backend on set replaces the backend list.\n"

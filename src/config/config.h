@@ -68,6 +68,7 @@ struct cfg_vip {
 	struct cfg_check check;
 	uint32_t hold_down_ms; /* a backend's health changes the table at most once per */
 	bool all_down_drop;    /* every backend down: drop (true) or keep the last (false) */
+	bool stateless;        /* flow_table: off (maglev and sh only): placed by the table alone */
 	struct cfg_backend *b;
 	int nb;
 	const char *origin;    /* the file it is kept in: NULL for the main config, else a vips_dir file */

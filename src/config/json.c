@@ -103,6 +103,24 @@ static bool check_render(struct strbuf *b, const char *name, bool *first, const 
 	return true;
 }
 
+/* hold_down, all_down, flow_table: each where it is not the default (or full). */
+static void vip_modes_render(struct strbuf *b, bool *first, const struct cfg_vip *v, bool full,
+			     uint32_t def_hold_down_ms)
+{
+	if (full || v->hold_down_ms != def_hold_down_ms) {
+		key(b, first, "hold_down");
+		seconds(b, v->hold_down_ms);
+	}
+	if (full || v->all_down_drop) {
+		key(b, first, "all_down");
+		sb_jstr(b, v->all_down_drop ? "drop" : "keep");
+	}
+	if (full || v->stateless) {
+		key(b, first, "flow_table");
+		sb_jstr(b, v->stateless ? "off" : "on");
+	}
+}
+
 void model_vip_render(struct strbuf *b, const struct cfg_vip *v, bool full,
 		      const struct render_hooks *h)
 {
@@ -145,14 +163,7 @@ void model_vip_render(struct strbuf *b, const struct cfg_vip *v, bool full,
 		sb_u64(b, v->udp_timeout);
 	}
 	check_render(b, "health_check", &first, &v->check, full ? NULL : &defcheck);
-	if (full || v->hold_down_ms != def.hold_down_ms) {
-		key(b, &first, "hold_down");
-		seconds(b, v->hold_down_ms);
-	}
-	if (full || v->all_down_drop) {
-		key(b, &first, "all_down");
-		sb_jstr(b, v->all_down_drop ? "drop" : "keep");
-	}
+	vip_modes_render(b, &first, v, full, def.hold_down_ms);
 	if (h && h->vip)
 		h->vip(b, v, h->ctx);
 	key(b, &first, "backends");

@@ -232,7 +232,8 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 {
 	static const char *const keys[] = { "name", "address", "port", "protocol", "scheduler",
 					     "tcp_timeout", "udp_timeout", "health_check",
-					     "hold_down", "all_down", "backends", "table_size", NULL };
+					     "hold_down", "all_down", "backends", "table_size",
+					     "flow_table", NULL };
 	static const unsigned protos[] = { VIP_PROTO_TCP, VIP_PROTO_UDP, VIP_PROTO_TCP | VIP_PROTO_UDP };
 	yaml_node_t *backends = NULL;
 	bool have_addr = false;
@@ -294,14 +295,12 @@ static void parse_vip(struct walk *w, yaml_node_t *n, struct cfg_vip *v)
 		case 10:
 			backends = val;
 			break;
+		case 12:
+			if (want_enum(w, val, "vip flow_table", NAMES("on", "off"), &e))
+				v->stateless = e == 1;
+			break;
 		case 11:
-			if (want_uint(w, val, "table_size", 2, DSRLB_RING_SIZE_MAX, &u)) {
-				if (!maglev_is_prime((uint32_t)u))
-					cfg_err(w->e, LINE(val), COL(val),
-						"table_size %llu is not prime (e.g. 1021, 65537)",
-						(unsigned long long)u);
-				v->table_size = (uint32_t)u;
-			}
+			want_table_size(w, val, &v->table_size);
 			break;
 		}
 	}

@@ -88,6 +88,11 @@ void cfg_vip_validate(const struct cfg *c, const struct cfg_vip *v, struct cfg_e
 		cfg_err(e, v->line, v->col,
 			"vip '%s': scheduler %s decides when a flow starts and needs the flow table (flow_table size > 0)",
 			v->name, cfg_sched_name(v->sched));
+	else if ((v->sched == CFG_SCHED_RR || v->sched == CFG_SCHED_WRR || v->sched == CFG_SCHED_LC) &&
+		 v->stateless)
+		cfg_err(e, v->line, v->col,
+			"vip '%s': scheduler %s decides when a flow starts and needs the flow table; flow_table: off is for maglev and sh",
+			v->name, cfg_sched_name(v->sched));
 	if (v->sched == CFG_SCHED_WRR) {
 		uint32_t g = 0, bound = v->table_size ? v->table_size :
 					c->table_size ? c->table_size : DSRLB_RING_SIZE_MAX;

@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "config/walk.h"
+#include "dsrlb_abi.h"
+#include "engine/maglev.h"
 #include "lib/num.h"
 
 
@@ -259,4 +261,16 @@ int walk_nesting(const char *t, size_t len, int *line)
 			depth--;
 	}
 	return max;
+}
+
+void want_table_size(struct walk *w, yaml_node_t *n, uint32_t *out)
+{
+	uint64_t u;
+
+	if (!want_uint(w, n, "table_size", 2, DSRLB_RING_SIZE_MAX, &u))
+		return;
+	if (!maglev_is_prime((uint32_t)u))
+		cfg_err(w->e, LINE(n), COL(n), "table_size %llu is not prime (e.g. 1021, 65537)",
+			(unsigned long long)u);
+	*out = (uint32_t)u;
 }

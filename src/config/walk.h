@@ -21,6 +21,8 @@ struct walk {
 #define LINE(n) ((int)(n)->start_mark.line + 1)
 #define COL(n) ((int)(n)->start_mark.column + 1)
 #define want_uint(w, n, what, min, max, out) want_num(w, n, what, min, max, false, out)
+/* A table_size: a prime from 2 to DSRLB_RING_SIZE_MAX. */
+void want_table_size(struct walk *w, yaml_node_t *n, uint32_t *out);
 #define FOR_PAIRS(n, p) \
 	for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
 /*

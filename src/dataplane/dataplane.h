@@ -169,13 +169,32 @@ int dp_conns_set(struct dp *dp, uint32_t id, int64_t n);
 int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out);
 
 /*
- * Walking the flow table a batch at a time (the loop must not block): each
- * call hands up to max entries to cb and returns how many it read, or
- * -errno; *done at the end (the next call starts over).
+ * The flow table as the control plane reads it (flows.c): a way decoded.
+ * seen and timeout are flow ticks (DSRLB_FLOW_TICK_SHIFT), gen the low 8
+ * bits of the backend entry's generation. region: a CPU's, or the learned
+ * one (dp_flow_regions() - 1).
+ */
+struct dp_flow {
+	uint64_t key;
+	uint32_t backend, gen, flags, region;
+	uint16_t seen, timeout;
+};
+/* Does f still decide (its backend be valid, the same generation, not idle past its timeout)? */
+bool dp_flow_live(const struct dp_flow *f, const struct dsrlb_backend *be, uint16_t now);
+/* The flow clock (flow_now() in the program). */
+uint16_t dp_flow_now(void);
+uint32_t dp_flow_regions(const struct dp *dp);
+/* Bytes the flow table takes (every region). */
+uint64_t dp_flow_bytes(const struct dp *dp);
+
+/*
+ * Walking the flow table a slice at a time (the loop must not block): each
+ * call hands the entries of up to max buckets to cb and returns how many it
+ * read, or -errno; *done at the end (the next call starts over). A flow that
+ * moved CPU may be seen twice until its old copy ages out.
  */
 struct dp_flow_walk;
-typedef void (*dp_flow_cb)(const struct dsrlb_flow_key *k, const struct dsrlb_flow *f,
-			   void *ctx);
+typedef void (*dp_flow_cb)(const struct dp_flow *f, void *ctx);
 int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out);
 int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
 		      bool *done);
@@ -183,9 +202,15 @@ int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void 
 int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max);
 bool dp_flow_walk_each(struct dp_flow_walk *w, dp_flow_cb cb, void *ctx);
 void dp_flow_walk_free(struct dp_flow_walk *w);
-/* One entry of the flow table (-ENOENT: none, or no flow table), and writing one. */
-int dp_flow_get(struct dp *dp, const struct dsrlb_flow_key *k, struct dsrlb_flow *out);
-int dp_flow_put(struct dp *dp, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f);
+/*
+ * The copy of a flow that decides, CPU regions first (-ENOENT: none, or no
+ * flow table); and writing a learned flow (the learned region, which only
+ * the control plane writes).
+ */
+int dp_flow_get(struct dp *dp, uint64_t key, struct dp_flow *out);
+int dp_flow_put(struct dp *dp, const struct dp_flow *f);
+/* A flow's key as the program makes it (its tuple, its VIP id here). */
+uint64_t dp_flow_key(const struct dp *dp, const struct dsrlb_flow_key *t, uint32_t vip);
 /* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
 uint32_t dp_now(void);
 

@@ -26,7 +26,11 @@ struct dp {
 	struct dsrlb_bpf *skel;
 	int ncpus;
 	uint32_t flow_size;
+	uint32_t hash_seed;
 	bool adopted;
+	/* The flow table, mapped: regions of buckets (flows.c). */
+	struct dsrlb_flow_bucket *ft;
+	uint32_t ft_buckets, ft_regions;
 	struct ring *rings[DSRLB_MAX_VIPS];
 	struct ring *spare; /* stands in for the rings of removed VIPs (see rings.c) */
 	struct dsrlb_vip_info *info; /* vip_info, mapped */
@@ -47,5 +51,9 @@ int dp_write(int fd, const void *key, const void *val, uint64_t flags);
 int dp_write_batch(int fd, const void *keys, const void *vals, uint32_t n);
 size_t dp_info_bytes(void);
 int dp_rings_adopt(struct dp *dp, uint32_t spare_id);
+/* The flow table's geometry from its configured size, and its mapping (flows.c). */
+void dp_flow_geometry(struct dp *dp, uint32_t size);
+int dp_flow_map(struct dp *dp);
+void dp_flow_unmap(struct dp *dp);
 
 #endif

@@ -188,8 +188,17 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 	dp->skel->rodata->knobs.new_flows_per_sec = opts->flow_size ? opts->new_flows_per_sec : 0;
 	memcpy((void *)dp->skel->rodata->knobs.ifmac, opts->ifmac, 6);
 	dp->flow_size = opts->flow_size;
-	/* LRU maps are preallocated: size is memory (about 130 bytes an entry). */
-	err = bpf_map__set_max_entries(dp->skel->maps.flows, opts->flow_size ? opts->flow_size : 1);
+	dp->hash_seed = opts->hash_seed;
+	/* 16 bytes an entry, per CPU and once more for the learned region */
+	dp_flow_geometry(dp, opts->flow_size);
+	if ((uint64_t)dp->ft_buckets * dp->ft_regions > 0x7fffffffu) {
+		err = -E2BIG;
+		goto fail;
+	}
+	dp->skel->rodata->knobs.flow_mask = dp->ft_buckets - 1;
+	dp->skel->rodata->knobs.flow_cpus = (uint32_t)dp->ncpus;
+	err = bpf_map__set_max_entries(dp->skel->maps.flows,
+				       opts->flow_size ? dp->ft_buckets * dp->ft_regions : 1);
 	if (err)
 		goto fail;
 	/* The rings' template: inner maps of any size (BPF_F_INNER_MAP), mmapable. */
@@ -221,7 +230,9 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 		err = -errno;
 		goto fail;
 	}
-	err = shadow_load(dp);
+	err = dp_flow_map(dp);
+	if (!err)
+		err = shadow_load(dp);
 	if (!err)
 		err = opts->pin_dir ? adopt_or_init(dp, opts) : dp_rings_adopt(dp, 0);
 	if (err)
@@ -257,6 +268,7 @@ void dp_close(struct dp *dp)
 		munmap(dp->info, dp_info_bytes());
 	if (dp->conns)
 		munmap(dp->conns, (size_t)DSRLB_MAX_BACKENDS * sizeof(int64_t));
+	dp_flow_unmap(dp);
 	dsrlb_bpf__destroy(dp->skel);
 	free(dp->shadow);
 	free(dp->entries);

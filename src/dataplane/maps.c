@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Backends (one entry per backend of a VIP), the pinned id assignments, lc's counts, the flow table. */
+/* Backends (one entry per backend of a VIP), the pinned id assignments, lc's counts. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,107 +155,6 @@ int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out)
 
 uint32_t dp_now(void)
 {
-	/* the data plane's clock: dsrlb_now() shifts bpf_ktime_get_coarse_ns() by 30 */
+	/* the data plane's coarse clock: dsrlb_now() shifts bpf_ktime_get_coarse_ns() by 30 */
 	return (uint32_t)(clock_coarse_ns() >> 30);
-}
-
-struct dp_flow_walk {
-	struct dp *dp;
-	struct dsrlb_flow_key *keys;
-	struct dsrlb_flow *vals;
-	uint32_t cap;
-	uint32_t cursor; /* a hash map's batch cursor is a bucket */
-	bool started, end;
-	uint32_t n; /* fetched */
-	int fd;
-};
-
-int dp_flow_walk_new(struct dp *dp, struct dp_flow_walk **out)
-{
-	struct dp_flow_walk *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		return -ENOMEM;
-	w->dp = dp;
-	w->fd = bpf_map__fd(dp->skel->maps.flows);
-	*out = w;
-	return 0;
-}
-
-void dp_flow_walk_free(struct dp_flow_walk *w)
-{
-	if (!w)
-		return;
-	free(w->keys);
-	free(w->vals);
-	free(w);
-}
-
-int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	int fd = w->fd;
-	uint32_t n = max;
-
-	w->n = 0;
-	w->end = false;
-	if (w->cap < max) {
-		void *k = realloc(w->keys, sizeof(*w->keys) * max), *v;
-
-		if (!k)
-			return -ENOMEM;
-		w->keys = k;
-		v = realloc(w->vals, sizeof(*w->vals) * max);
-		if (!v)
-			return -ENOMEM;
-		w->vals = v;
-		w->cap = max;
-	}
-	/*
-	 * The table changes meanwhile: an entry may be seen twice or not at
-	 * all, and the next walk corrects it. A sparse table's call visits
-	 * every bucket up to the next entries (a million of them: ~20 ms).
-	 */
-	if (bpf_map_lookup_batch(fd, w->started ? &w->cursor : NULL, &w->cursor, w->keys, w->vals, &n,
-				 &o)) {
-		if (errno != ENOENT)
-			return -errno;
-		w->end = true;
-	}
-	w->started = !w->end; /* the step after the end starts over */
-	w->n = n;
-	return (int)n;
-}
-
-bool dp_flow_walk_each(struct dp_flow_walk *w, dp_flow_cb cb, void *ctx)
-{
-	for (uint32_t i = 0; i < w->n; i++)
-		cb(&w->keys[i], &w->vals[i], ctx);
-	return w->end;
-}
-
-int dp_flow_walk_step(struct dp_flow_walk *w, uint32_t max, dp_flow_cb cb, void *ctx,
-		      bool *done)
-{
-	int r = dp_flow_walk_fetch(w, max);
-
-	if (r < 0)
-		return r;
-	*done = dp_flow_walk_each(w, cb, ctx);
-	return r;
-}
-
-/* One flow-table entry, for what the peers send (ha/sync.c). */
-int dp_flow_get(struct dp *dp, const struct dsrlb_flow_key *k, struct dsrlb_flow *out)
-{
-	if (!dp->flow_size)
-		return -ENOENT;
-	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.flows), k, out) ? -errno : 0;
-}
-
-int dp_flow_put(struct dp *dp, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f)
-{
-	if (!dp->flow_size)
-		return -ENOENT;
-	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flows), k, f, BPF_ANY) ? -errno : 0;
 }

@@ -109,7 +109,8 @@ static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 	for (int pr = 0; pr < 2 && !r; pr++)
 		if (x->spec.protos & (pr ? VIP_PROTO_UDP : VIP_PROTO_TCP))
 			r = dp_index_add(dp, &x->spec.addr, x->spec.port,
-					 pr ? IPPROTO_UDP : IPPROTO_TCP, id);
+					 pr ? IPPROTO_UDP : IPPROTO_TCP,
+					 id | (x->stateless ? DSRLB_VIP_ID_STATELESS : 0));
 	return r;
 }
 

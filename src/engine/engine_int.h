@@ -67,6 +67,7 @@ struct engine {
 	bool rewalk;            /* a table changed during the walk: walk again at its end */
 	uint64_t fp_digest;     /* of every VIP's fingerprint (app_vip.fp) */
 	uint64_t sync_learned_flows, sync_unmatched;
+	uint32_t *bid_vip, capbid_vip; /* backend id -> VIP id, as the walk started */
 	/* figures.c: counters sampled a slice at a time, active flows recounted */
 	struct fig *fv, *fb;
 	int64_t *active, *counted, *walk_active, *walk_counted;
@@ -126,8 +127,7 @@ int share_open(struct engine *e, char *err, size_t errlen);
 void share_close(struct engine *e);
 /* The walk: it starts, each live flow, it ends (the exceptions go to the peers). */
 void share_walk_start(struct engine *e);
-void share_walk_flow(struct engine *e, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f,
-		     uint32_t now);
+void share_walk_flow(struct engine *e, const struct dp_flow *f, uint16_t now);
 void share_walk_done(struct engine *e);
 /* A table changed: find the new exceptions now. */
 void share_changed(struct engine *e);

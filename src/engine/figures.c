@@ -69,21 +69,23 @@ next_round:
 	loop_timer_at(e->l, &e->sample, now + SAMPLE_MS);
 }
 
-static void count_flow(const struct dsrlb_flow_key *k, const struct dsrlb_flow *f, void *ctx)
+/* A live flow of a CPU's region counts; the learned region's are the peers' until seen here. */
+static void count_flow(const struct dp_flow *f, void *ctx)
 {
 	struct engine *e = ctx;
 	struct dsrlb_backend be;
-	uint32_t now = dp_now();
+	uint16_t now = dp_flow_now();
 
-	if (f->backend >= DSRLB_MAX_BACKENDS || now - f->seen > f->timeout ||
-	    dp_backend_read(e->dp, f->backend, &be) || be.gen != f->gen ||
-	    !(be.flags & DSRLB_BACKEND_F_VALID))
+	if (f->backend >= DSRLB_MAX_BACKENDS || dp_backend_read(e->dp, f->backend, &be) ||
+	    !dp_flow_live(f, &be, now))
+		return;
+	if (f->region == dp_flow_regions(e->dp) - 1)
 		return;
 	e->walk_active[f->backend]++;
 	e->walk_live++;
 	if (f->flags & DSRLB_FLOW_F_COUNTED)
 		e->walk_counted[f->backend]++;
-	share_walk_flow(e, k, f, now);
+	share_walk_flow(e, f, now);
 }
 
 /*

@@ -281,6 +281,9 @@ static int plan_ids(struct plan *p, struct app *a, const struct plan_env *env,
 	next->udp_timeout = want->udp_timeout ? want->udp_timeout : g->udp_timeout;
 	next->hold_down_ms = want->hold_down_ms;
 	next->all_down_drop = want->all_down_drop;
+	next->stateless = want->stateless;
+	if (old && old->stateless != next->stateless)
+		p->index = true; /* the index's entries say it */
 	r = plan_members(p, a, pv, old);
 	if (r)
 		return oom(p);

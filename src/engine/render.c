@@ -153,6 +153,12 @@ static void flow_table(struct strbuf *b, const struct engine *e)
 	sb_u64(b, e->fstats[DSRLB_FS_REFUSED]);
 	kv(b, "placed_again");
 	sb_u64(b, e->fstats[DSRLB_FS_REPLACED]);
+	kv(b, "evicted");
+	sb_u64(b, e->fstats[DSRLB_FS_EVICTED]);
+	kv(b, "moved_cpu");
+	sb_u64(b, e->fstats[DSRLB_FS_MOVED]);
+	kv(b, "bytes");
+	sb_u64(b, dp_flow_bytes(e->dp));
 	sb_put(b, "}", 1);
 }
 
@@ -285,10 +291,11 @@ void render_table_vip(struct strbuf *b, const struct engine *e, const struct cfg
 void render_table_tail(struct strbuf *b, const struct engine *e)
 {
 	if (e->m.c.flow_size)
-		sb_printf(b, "flow table: %llu of %u entries live; %llu new, %llu refused\n",
-			  (unsigned long long)e->live, e->m.c.flow_size,
-			  (unsigned long long)e->fstats[DSRLB_FS_NEW],
-			  (unsigned long long)e->fstats[DSRLB_FS_REFUSED]);
+		sb_printf(b, "flow table: %llu live (%u per CPU, %d CPUs, %.0f MB); %llu new, %llu refused, %llu evicted\n",
+			  (unsigned long long)e->live, e->m.c.flow_size, (int)dp_flow_regions(e->dp) - 1,
+			  (double)dp_flow_bytes(e->dp) / 1e6, (unsigned long long)e->fstats[DSRLB_FS_NEW],
+			  (unsigned long long)e->fstats[DSRLB_FS_REFUSED],
+			  (unsigned long long)e->fstats[DSRLB_FS_EVICTED]);
 }
 
 /* ---- status --------------------------------------------------------------------------- */
@@ -319,11 +326,11 @@ void render_status_vip(struct strbuf *b, const struct engine *e, const struct cf
 		up += m && m->weight && v->b[j].state == BACKEND_UP;
 	}
 	addr_str(&v->spec.addr, addr, sizeof(addr));
-	sb_printf(b, "  %-16s %s%s%s port %u/%s  %s  table %u slots, %.0f KB  %d of %d backends take new flows\n",
+	sb_printf(b, "  %-16s %s%s%s port %u/%s  %s%s  table %u slots, %.0f KB  %d of %d backends take new flows\n",
 		  v->name, v->spec.addr.family == DSRLB_AF_INET6 ? "[" : "", addr,
 		  v->spec.addr.family == DSRLB_AF_INET6 ? "]" : "", v->spec.port,
 		  v->spec.protos == VIP_PROTO_TCP ? "tcp" : v->spec.protos == VIP_PROTO_UDP ? "udp" : "both",
-		  cfg_sched_name(v->sched), a ? a->size : 0,
+		  cfg_sched_name(v->sched), v->stateless ? " (flow_table: off)" : "", a ? a->size : 0,
 		  a ? (double)dp_ring_bytes(e->dp, a->id) / 1024.0 : 0.0, up, v->nb);
 	if (a && a->fp)
 		sb_printf(b, "    fingerprint %016llx\n", (unsigned long long)a->fp);
@@ -529,10 +536,19 @@ void render_metrics_tail(struct strbuf *b, const struct engine *e, const char *v
 			     "# HELP dsrlb_flow_table_new_total Flows placed in the flow table.\n# TYPE dsrlb_flow_table_new_total counter\n"
 			     "dsrlb_flow_table_new_total %llu\n"
 			     "# HELP dsrlb_flow_table_refused_total New flows refused (over new_flows_per_second per CPU).\n# TYPE dsrlb_flow_table_refused_total counter\n"
-			     "dsrlb_flow_table_refused_total %llu\n",
+			     "dsrlb_flow_table_refused_total %llu\n"
+			     "# HELP dsrlb_flow_table_evicted_total Live flows that gave their way to a new one (their bucket was full).\n# TYPE dsrlb_flow_table_evicted_total counter\n"
+			     "dsrlb_flow_table_evicted_total %llu\n"
+			     "# HELP dsrlb_flow_table_moved_total Flows found in another CPU's region (or learned from a peer) and moved to the CPU that sees them.\n# TYPE dsrlb_flow_table_moved_total counter\n"
+			     "dsrlb_flow_table_moved_total %llu\n"
+			     "# HELP dsrlb_flow_table_bytes Memory of the flow table (every CPU's region and the learned one).\n# TYPE dsrlb_flow_table_bytes gauge\n"
+			     "dsrlb_flow_table_bytes %llu\n",
 			  e->m.c.flow_size, (unsigned long long)e->live,
 			  (unsigned long long)e->fstats[DSRLB_FS_NEW],
-			  (unsigned long long)e->fstats[DSRLB_FS_REFUSED]);
+			  (unsigned long long)e->fstats[DSRLB_FS_REFUSED],
+			  (unsigned long long)e->fstats[DSRLB_FS_EVICTED],
+			  (unsigned long long)e->fstats[DSRLB_FS_MOVED],
+			  (unsigned long long)dp_flow_bytes(e->dp));
 	sb_printf(b, "# HELP dsrlb_tables_bytes Memory of every VIP's table.\n# TYPE dsrlb_tables_bytes gauge\n"
 		     "dsrlb_tables_bytes %llu\n", (unsigned long long)e->app.table_bytes);
 	render_metrics_ha(b, e);

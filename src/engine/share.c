@@ -45,20 +45,6 @@ static const struct app_member *member_by_addr(const struct app_vip *v, const st
 	return NULL;
 }
 
-/* The program's hash of the flow (sched.h), for the slot its table gives. */
-static uint32_t flow_hash(uint32_t seed, const struct dsrlb_flow_key *k, bool source_only)
-{
-	uint32_t s[4], d[4];
-	static const uint32_t none[4];
-
-	memcpy(s, k->saddr, 16);
-	memcpy(d, k->daddr, 16);
-	if (k->family == DSRLB_AF_INET)
-		return source_only ? dsrlb_hash_v4(seed, s[0], 0, 0, 0) :
-				     dsrlb_hash_v4(seed, s[0], d[0], k->ports, k->proto);
-	return source_only ? dsrlb_hash_v6(seed, s, none, 0, 0) : dsrlb_hash_v6(seed, s, d, k->ports, k->proto);
-}
-
 static int push(struct sync_flow **v, size_t *n, size_t *cap)
 {
 	if (*n == *cap) {
@@ -75,31 +61,54 @@ static int push(struct sync_flow **v, size_t *n, size_t *cap)
 
 void share_walk_start(struct engine *e)
 {
+	uint32_t hw = e->app.bids.hw;
+
 	e->nexc_next = 0;
+	if (!e->sync)
+		return;
+	/* which VIP each backend id belongs to: a flow-table entry names only its backend */
+	if (e->capbid_vip < hw) {
+		uint32_t *x = realloc(e->bid_vip, sizeof(*x) * hw);
+
+		if (!x)
+			return;
+		e->bid_vip = x;
+		e->capbid_vip = hw;
+	}
+	for (uint32_t i = 0; i < hw; i++)
+		e->bid_vip[i] = DSRLB_VIP_NONE;
+	for (uint32_t v = 0; v < e->app.vids.hw; v++)
+		for (int j = 0; e->app.vip[v] && j < e->app.vip[v]->nm; j++)
+			if (e->app.vip[v]->m[j].id < hw)
+				e->bid_vip[e->app.vip[v]->m[j].id] = v;
 }
 
-void share_walk_flow(struct engine *e, const struct dsrlb_flow_key *k, const struct dsrlb_flow *f,
-		     uint32_t now)
+void share_walk_flow(struct engine *e, const struct dp_flow *f, uint16_t now)
 {
-	const struct app_vip *v = f->vip < DSRLB_MAX_VIPS ? e->app.vip[f->vip] : NULL;
+	uint32_t vid = f->backend < e->capbid_vip ? e->bid_vip[f->backend] : DSRLB_VIP_NONE;
+	const struct app_vip *v = vid < DSRLB_MAX_VIPS ? e->app.vip[vid] : NULL;
 	const struct app_member *m;
 	struct sync_flow *x;
+	uint64_t ticks;
 
-	if (!e->sync || !v || !v->size || (f->flags & DSRLB_FLOW_F_SYNCED))
+	if (!e->sync || !v || !v->size || f->region == dp_flow_regions(e->dp) - 1)
+		return; /* a peer's flow not seen here is not sent back */
+	/* maglev: the table gives it, and every peer with this table agrees (sh's source hash is not kept) */
+	if (v->sched == DSRLB_SCHED_MAGLEV &&
+	    dp_ring_get(e->dp, v->id, DSRLB_SLOT(dsrlb_flow_key_hash(f->key, v->id), v->size)) == f->backend)
 		return;
-	if (v->sched == DSRLB_SCHED_MAGLEV || v->sched == DSRLB_SCHED_SH) {
-		uint32_t h = flow_hash(e->m.c.hash_seed, k, v->sched == DSRLB_SCHED_SH);
-
-		if (dp_ring_get(e->dp, v->id, DSRLB_SLOT(h, v->size)) == f->backend)
-			return; /* the table gives it: every peer with this table agrees */
-	}
 	m = member_by_id(v, f->backend);
 	if (!m || push(&e->exc_next, &e->nexc_next, &e->capexc_next))
 		return;
 	x = &e->exc_next[e->nexc_next++];
-	x->key = *k;
+	x->hash = f->key ^ dsrlb_flow_vipmix(v->id);
+	x->vip = v->spec;
+	x->timeout = (uint32_t)(((uint64_t)f->timeout << DSRLB_FLOW_TICK_SHIFT) / 1000000000u);
+	x->timeout = x->timeout ? x->timeout : 1;
 	x->backend = m->addr;
-	x->idle = (uint16_t)(now - f->seen > 0xffff ? 0xffff : now - f->seen);
+	ticks = (uint16_t)(now - f->seen);
+	ticks = (ticks << DSRLB_FLOW_TICK_SHIFT) / 1000000000u;
+	x->idle = (uint16_t)(ticks > 0xffff ? 0xffff : ticks);
 }
 
 void share_walk_done(struct engine *e)
@@ -133,63 +142,33 @@ void share_changed(struct engine *e)
 	share_self(e);
 }
 
-/* The VIP a flow to k's destination belongs to here, as the program's index finds it. */
-static const struct app_vip *vip_of(const struct engine *e, const struct dsrlb_flow_key *k)
+static void learn_one(struct engine *e, const struct sync_flow *x, uint16_t now)
 {
-	unsigned proto = k->proto == IPPROTO_TCP ? VIP_PROTO_TCP : VIP_PROTO_UDP;
-	uint16_t dport;
-	struct vip_spec s = { .addr.family = k->family };
-	const struct app_vip *v;
-
-	memcpy(s.addr.bytes, k->daddr, 16);
-	/* host-order word of the packet's ports: source port first, then destination */
-	memcpy(&dport, (const uint8_t *)&k->ports + 2, 2);
-	dport = ntohs(dport);
-	for (int any = 0; any < 2; any++) {
-		s.port = any ? 0 : dport;
-		s.protos = proto;
-		if ((v = app_find(&e->app, &s)))
-			return v;
-		s.protos = VIP_PROTO_TCP | VIP_PROTO_UDP;
-		if ((v = app_find(&e->app, &s)))
-			return v;
-	}
-	return NULL;
-}
-
-static void learn_one(struct engine *e, const struct sync_flow *x, uint32_t now)
-{
-	const struct app_vip *v = vip_of(e, &x->key);
+	const struct app_vip *v = app_find(&e->app, &x->vip);
 	const struct app_member *m = v ? member_by_addr(v, &x->backend) : NULL;
 	struct dsrlb_backend be;
-	struct dsrlb_flow f, mine;
-
+	struct dp_flow f, mine;
 	if (!m || m->id == ID_NONE || dp_backend_read(e->dp, m->id, &be) ||
 	    !(be.flags & DSRLB_BACKEND_F_VALID)) {
 		e->sync_unmatched++; /* not a VIP or backend here (yet): nothing to follow */
 		return;
 	}
-	if (!dp_flow_get(e->dp, &x->key, &mine) && !(mine.flags & DSRLB_FLOW_F_SYNCED) &&
-	    now - mine.seen <= mine.timeout && mine.vip == v->id)
+	f = (struct dp_flow){ .key = x->hash ^ dsrlb_flow_vipmix(v->id), .backend = m->id,
+			      .gen = be.gen & 0xff, .flags = DSRLB_FLOW_F_SYNCED };
+	if (!f.key)
+		f.key = 1;
+	if (!dp_flow_get(e->dp, f.key, &mine) && mine.region != dp_flow_regions(e->dp) - 1)
 		return; /* it runs here: our entry decides */
-	f = (struct dsrlb_flow){
-		.backend = m->id,
-		.gen = be.gen,
-		.seen = now - (x->idle < now ? x->idle : now),
-		.vip = v->id,
-		.timeout = x->key.proto == IPPROTO_TCP ? v->tcp_timeout : v->udp_timeout,
-		.flags = DSRLB_FLOW_F_SYNCED,
-	};
-	if (!f.timeout)
-		f.timeout = x->key.proto == IPPROTO_TCP ? e->m.c.tcp_timeout : e->m.c.udp_timeout;
-	if (!dp_flow_put(e->dp, &x->key, &f))
+	f.timeout = DSRLB_FLOW_TICKS(x->timeout);
+	f.seen = (uint16_t)(now - (uint16_t)(((uint64_t)x->idle * 1000000000u) >> DSRLB_FLOW_TICK_SHIFT));
+	if (!dp_flow_put(e->dp, &f))
 		e->sync_learned_flows++;
 }
 
 static void on_learn(void *ctx, const struct sync_flow *f, int n)
 {
 	struct engine *e = ctx;
-	uint32_t now = dp_now();
+	uint16_t now = dp_flow_now();
 
 	for (int i = 0; i < n; i++)
 		learn_one(e, &f[i], now);
@@ -238,6 +217,9 @@ void share_close(struct engine *e)
 	e->sync = NULL;
 	free(e->exc);
 	free(e->exc_next);
+	free(e->bid_vip);
+	e->bid_vip = NULL;
+	e->capbid_vip = 0;
 	e->exc = e->exc_next = NULL;
 	e->nexc = e->nexc_next = e->capexc = e->capexc_next = 0;
 }

@@ -47,6 +47,7 @@ struct app_vip {
 	uint32_t tcp_timeout, udp_timeout;
 	uint32_t hold_down_ms;
 	bool all_down_drop;
+	bool stateless;          /* flow_table: off */
 	bool adopted;            /* from pinned state: what its table was built from is unknown */
 	bool serving;            /* a backend takes new flows (serve.c: announced, counted) */
 	char kept[ADDR_STRLEN];  /* all_down keep: the backend kept (for the log) */

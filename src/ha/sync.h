@@ -38,9 +38,15 @@
 struct sync;
 struct loop;
 
-/* One exception: the flow, its backend's address, seconds it has idled. */
+/*
+ * One exception: the flow's hash (its flow-table key with its VIP's id taken
+ * out, the same on every balancer with the same hash_seed), its VIP, the
+ * seconds it may idle, its backend's address, seconds it has idled.
+ */
 struct sync_flow {
-	struct dsrlb_flow_key key;
+	uint64_t hash;
+	struct vip_spec vip;
+	uint32_t timeout;
 	struct dsrlb_addr backend;
 	uint16_t idle;
 };

@@ -46,16 +46,16 @@ uint64_t wire_get64(const unsigned char *p)
 
 void wire_flow_put(unsigned char *p, const struct sync_flow *f)
 {
-	memcpy(p, f->key.saddr, 16);
-	memcpy(p + 16, f->key.daddr, 16);
-	memcpy(p + 32, &f->key.ports, 4); /* as in the packet */
-	p[36] = f->key.proto;
-	p[37] = f->key.family;
-	p[38] = p[39] = 0;
-	p[40] = f->backend.family;
-	p[41] = 0;
-	wire_put16(p + 42, f->idle);
-	memcpy(p + 44, f->backend.bytes, 16);
+	memset(p, 0, FLOW_WIRE);
+	wire_put64(p, f->hash);
+	memcpy(p + 8, f->vip.addr.bytes, 16);
+	wire_put16(p + 24, f->vip.port);
+	p[26] = (unsigned char)f->vip.protos;
+	p[27] = f->vip.addr.family;
+	p[29] = f->backend.family;
+	wire_put16(p + 30, f->idle);
+	memcpy(p + 32, f->backend.bytes, 16);
+	wire_put32(p + 48, f->timeout);
 }
 
 static bool family_ok(uint8_t f)
@@ -66,21 +66,26 @@ static bool family_ok(uint8_t f)
 bool wire_flow_get(const unsigned char *p, struct sync_flow *f)
 {
 	memset(f, 0, sizeof(*f));
-	memcpy(f->key.saddr, p, 16);
-	memcpy(f->key.daddr, p + 16, 16);
-	memcpy(&f->key.ports, p + 32, 4);
-	f->key.proto = p[36];
-	f->key.family = p[37];
-	f->backend.family = p[40];
-	f->idle = wire_get16(p + 42);
-	memcpy(f->backend.bytes, p + 44, 16);
-	if (p[38] || p[39] || p[41] || !family_ok(f->key.family) || f->backend.family != f->key.family ||
-	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
+	f->hash = wire_get64(p);
+	memcpy(f->vip.addr.bytes, p + 8, 16);
+	f->vip.port = wire_get16(p + 24);
+	f->vip.protos = p[26];
+	f->vip.addr.family = p[27];
+	f->backend.family = p[29];
+	f->idle = wire_get16(p + 30);
+	memcpy(f->backend.bytes, p + 32, 16);
+	f->timeout = wire_get32(p + 48);
+	for (int i = 52; i < FLOW_WIRE; i++)
+		if (p[i])
+			return false;
+	if (p[28] || !family_ok(f->vip.addr.family) || f->backend.family != f->vip.addr.family ||
+	    !f->vip.protos || (f->vip.protos & ~(unsigned)(VIP_PROTO_TCP | VIP_PROTO_UDP)) ||
+	    !f->timeout || f->timeout > 86400)
 		return false;
-	/* an IPv4 address is 4 bytes, the rest zero, as in the flow table's keys */
-	if (f->key.family == DSRLB_AF_INET)
+	/* an IPv4 address is 4 bytes, the rest zero */
+	if (f->vip.addr.family == DSRLB_AF_INET)
 		for (int i = 4; i < 16; i++)
-			if (f->key.saddr[i] || f->key.daddr[i] || f->backend.bytes[i])
+			if (f->vip.addr.bytes[i] || f->backend.bytes[i])
 				return false;
 	return true;
 }

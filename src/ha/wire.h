@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Sync's wire format (see sync.h): every field big-endian, a 40-byte header
- *   "DSRS" | version 1 | type | count (2) | sender (8) | seq (8) | time ms (8)
+ *   "DSRS" | version 2 | type | count (2) | sender (8) | seq (8) | time ms (8)
  *   | length (4, the whole datagram) | part (4)
  * then count entries (or a fixed body), then HMAC-SHA256 over all before it.
- * A flow is 60 bytes: source and destination address (16 each), the ports as
- * in the packet (4), protocol, family, 2 zero bytes, the backend's family, a
- * zero byte, idle seconds (2), the backend's address (16). A fingerprint is
+ * A flow is 60 bytes: its hash (8), its VIP's address (16), port (2),
+ * protocols and family, a zero byte, the backend's family, idle seconds (2),
+ * the backend's address (16), timeout seconds (4), 8 zero bytes. A
+ * fingerprint is
  * 28: family, protocols, port (2), address (16), fingerprint (8).
  */
 #ifndef DSRLB_WIRE_H
@@ -19,7 +20,7 @@
 #include "ha/sync.h"
 
 #define MAGIC "DSRS"
-#define VERSION 1
+#define VERSION 2 /* 2: flows by hash (issue 16) */
 #define HDR 40
 #define MAC 32 /* crypto_auth_hmacsha256_BYTES */
 #define FLOW_WIRE 60

@@ -163,7 +163,7 @@ before=$(maps_digest)
 config up | sed 's/^interface: eth0/interface: eth0\nhash_seed: 7/' >"$PG_DIR/other.yaml"
 out=$(timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" run -c "$PG_DIR/other.yaml" 2>&1)
 check "a daemon whose hash_seed differs from the pinned one refuses to start, naming both" \
-	bash -c "grep -q 'built for hash_seed 1685287473 and flow_table size 1000000 (ABI 3); this config has 7 and 1000000' <<<'$out'"
+	bash -c "grep -q 'built for hash_seed 1685287473 and flow_table size 1000000 (ABI 4); this config has 7 and 1000000' <<<'$out'"
 check "... and the data plane is untouched" test "$before" = "$(maps_digest)"
 
 timeout 10 ip netns exec "$(pg_ns lb)" "$ROOT/build/dsrlb" -i eth0 --vip "$VIP4" --backends "$B1_4" >"$PG_DIR/quick.out" 2>&1

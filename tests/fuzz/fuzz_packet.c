@@ -127,13 +127,13 @@ static int choose(int v, const uint8_t *s, const uint8_t *d, uint32_t ports, uns
 
 		memcpy(&sa, s, 4);
 		memcpy(&da, d, 4);
-		h = dsrlb_hash_v4(SEED, sa, da, ports, (uint8_t)proto);
+		h = dsrlb_slot_hash(dsrlb_flow_hash_v4(SEED, sa, da, ports, (uint8_t)proto));
 	} else {
 		uint32_t sa[4], da[4];
 
 		memcpy(sa, s, 16);
 		memcpy(da, d, 16);
-		h = dsrlb_hash_v6(SEED, sa, da, ports, (uint8_t)proto);
+		h = dsrlb_slot_hash(dsrlb_flow_hash_v6(SEED, sa, da, ports, (uint8_t)proto));
 	}
 	return (int)ring[v][DSRLB_SLOT(h, RING)];
 }

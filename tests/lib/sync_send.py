@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Send crafted sync messages (src/ha/sync.h's wire format), for the tests
 of what a balancer does with them. One FLOWS message carrying one flow:
-client SADDR:SPORT to VIP DADDR:DPORT over TCP, on backend BACKEND.
+client SADDR:SPORT to the TCP VIP DADDR:DPORT, on backend BACKEND (its hash
+is made up from the tuple: the balancer takes any hash a peer sends).
 
   sync_send.py MODE SECRET_FILE FROM_ADDR FROM_PORT TO_ADDR TO_PORT SADDR SPORT DADDR DPORT BACKEND
 
@@ -9,7 +10,7 @@ MODE: good      authenticated with the secret, fresh
       replay    a good message, then the same bytes again
       badkey    authenticated with another key
       short     a good message cut short by 10 bytes
-      badentry  authenticated, but the entry's protocol is 99
+      badentry  authenticated, but the entry's VIP protocols are 4 (none such)
       stale     authenticated, its timestamp 10 minutes old
       flipped   a good message with one bit of the flow flipped after signing
 """
@@ -30,7 +31,7 @@ def addr16(a):
 
 def message(key, flow, sender, seq, when):
     body = flow
-    hdr = b"DSRS" + struct.pack("!BBHQQQII", 1, 3, 1, sender, seq, when, 40 + len(body) + 32, 0)
+    hdr = b"DSRS" + struct.pack("!BBHQQQII", 2, 3, 1, sender, seq, when, 40 + len(body) + 32, 0)
     return hdr + body + hmac.new(key, hdr + body, hashlib.sha256).digest()
 
 
@@ -41,9 +42,13 @@ def main():
     s16, fam = addr16(sa)
     d16, _ = addr16(da)
     b16, _ = addr16(be)
-    proto = 99 if mode == "badentry" else 6
-    ports = struct.pack("!HH", int(sp), int(dp))  # as in the packet
-    flow = s16 + d16 + ports + bytes([proto, fam, 0, 0]) + bytes([fam, 0]) + struct.pack("!H", 0) + b16
+    protos = 4 if mode == "badentry" else 1  # VIP_PROTO_TCP
+    h = hashlib.sha256(s16 + d16 + struct.pack("!HH", int(sp), int(dp))).digest()[:8]
+    # wire.h: hash, VIP address, port, protocols, family, 0, backend family, idle,
+    # backend address, timeout seconds, 8 zero bytes
+    flow = (h + d16 + struct.pack("!H", int(dp)) + bytes([protos, fam, 0, fam]) + struct.pack("!H", 0) +
+            b16 + struct.pack("!I", 300) + bytes(8))
+    assert len(flow) == 60
     sender = int.from_bytes(os.urandom(8), "big")
     now = int(time.time() * 1000)
     when = now - 600000 if mode == "stale" else now

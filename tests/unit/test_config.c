@@ -76,6 +76,21 @@ int main(void)
 	bad("lc without a flow table",
 	    "interface: eth0\nflow_table:\n  size: 0\nvips:\n  - name: w\n    address: 198.18.178.15\n    scheduler: lc\n    backends: [198.18.178.11]\n",
 	    "t.yaml:5:5: vip 'w': scheduler lc decides when a flow starts and needs the flow table");
+	n = cfg_load_string("t.yaml",
+			    HEAD "  - name: w\n    address: 198.18.178.15\n    flow_table: off\n"
+				 "    backends: [198.18.178.11]\n",
+			    &c, &errors);
+	CHECK(n == 0 && c.vips[0]->stateless && c.flow_size == 1000000,
+	      "flow_table: off on a maglev VIP: no flow table for it, the others keep theirs");
+	if (!n)
+		cfg_free(&c);
+	free(errors);
+	bad("rr with flow_table off",
+	    HEAD "  - name: w\n    address: 198.18.178.15\n    scheduler: rr\n    flow_table: off\n    backends: [198.18.178.11]\n",
+	    "t.yaml:3:5: vip 'w': scheduler rr decides when a flow starts and needs the flow table; flow_table: off is for maglev and sh");
+	bad("flow_table neither on nor off",
+	    HEAD "  - name: w\n    address: 198.18.178.15\n    flow_table: maybe\n    backends: [198.18.178.11]\n",
+	    "t.yaml:5:17: unknown vip flow_table 'maybe' (on or off)");
 	bad("VIP timeout 0", HEAD "  - name: w\n    address: 198.18.178.15\n    tcp_timeout: 0\n    backends: [198.18.178.11]\n",
 	    "t.yaml:5:18: tcp_timeout");
 	n = cfg_load_string("t.yaml",
