@@ -14,6 +14,8 @@ struct args {
 	enum gen_kind kind;
 	uint64_t packets;
 	uint32_t flows, srcs, vips, backends, table, reps, ndst, flow_size, flow_rate;
+	uint32_t cpus;  /* rate: generators, one a CPU from CPU 0 */
+	bool stateless; /* dsrlb-lib: the VIPs say flow_table: off */
 	uint32_t seconds, rate; /* stream */
 	const char *dst4, *dst6;
 	uint16_t dport;
@@ -27,6 +29,7 @@ int enter_ns(const char *name);
 int if_info(const char *ifname, int *ifindex, uint8_t mac[6]);
 uint64_t percpu_sum(int map_fd);
 void pin_cpu0(void);
+void pin_cpu(int cpu);
 const char *kind_name(enum gen_kind k);
 int bench_backend(struct dp *dp, uint32_t id, const uint8_t *mac);
 int bench_ring(struct dp *dp, uint32_t vip, const uint32_t *slots, uint32_t size);
@@ -35,6 +38,7 @@ struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8_t ifma
 /* cost.c */
 void cmd_cost(const struct args *a);
 void cmd_build(const struct args *a);
+void cmd_memlat(const struct args *a);
 /* The generator, aimed at the balancer's interface (lb_mac) from gen_mac, loaded. */
 struct gen_bpf *gen_open(const struct args *a, enum gen_kind kind, uint32_t ndst,
 			 const uint8_t gen_mac[6],

@@ -22,7 +22,7 @@ struct gen_cfg {
 	__u8 saddr6[16];
 	__u8 daddr6[16];
 	__be16 dport;
-	__u16 pad;
+	__u16 ncpus;     /* generators, one a CPU: CPU c sends flows c, c + ncpus, ... (RSS) */
 };
 
 /* The bare rewrite: what every XDP balancer must do at least. */

@@ -220,3 +220,62 @@ void cmd_build(const struct args *a)
 	free(mb);
 	free(ring);
 }
+
+/*
+ * A pointer chase through one cache line of every (size / lines)-th line of
+ * size MB, in random order: each load waits for the one before, as a packet
+ * waits for its flow's bucket. Sizes as the flow table's region at 1,000 and
+ * 524,288 flows (64 KB and 16 MB) and between.
+ */
+static double chase(size_t mb_kb, size_t lines)
+{
+	size_t sz = mb_kb << 10, n = sz / 64, step = n / lines;
+	uint64_t *idx = malloc(lines * sizeof(*idx)), x = 88172645463325252ull, c;
+	char *p = malloc(sz);
+	double t0, t;
+
+	if (!p || !idx || !step)
+		die("memlat: out of memory", 0);
+	memset(p, 1, sz);
+	for (size_t i = 0; i < lines; i++)
+		idx[i] = i * step * 64;
+	for (size_t i = lines - 1; i > 0; i--) {
+		size_t k;
+		uint64_t tmp;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = x % (i + 1);
+		tmp = idx[i];
+		idx[i] = idx[k];
+		idx[k] = tmp;
+	}
+	for (size_t i = 0; i < lines; i++)
+		*(uint64_t *)(p + idx[i]) = idx[(i + 1) % lines];
+	c = idx[0];
+	for (size_t i = 0; i < lines; i++) /* once round: warm what fits */
+		c = *(volatile uint64_t *)(p + c);
+	t0 = now();
+	for (size_t i = 0; i < 4000000; i++)
+		c = *(volatile uint64_t *)(p + c);
+	t = (now() - t0) / 4000000 * 1e9;
+	free(p);
+	free(idx);
+	return c == 1 ? -1 : t; /* c is never 1: keeps the chase */
+}
+
+void cmd_memlat(const struct args *a)
+{
+	static const size_t kb[] = { 64, 1024, 2048, 8192, 16384, 65536 };
+
+	(void)a;
+	pin_cpu0();
+	for (size_t i = 0; i < sizeof(kb) / sizeof(kb[0]); i++) {
+		size_t lines = kb[i] * 16 < 262144 ? kb[i] * 16 : 262144;
+
+		printf("{\"type\":\"memlat\",\"kb\":%zu,\"lines\":%zu,\"ns\":%.1f}\n", kb[i], lines,
+		       chase(kb[i], lines));
+		fflush(stdout);
+	}
+}

@@ -8,6 +8,8 @@
  *          gets back (or what the drop baseline counted): packets per second
  *   cost   ns per packet of dsrlb's program under BPF_PROG_TEST_RUN
  *   build  time to build one VIP's Maglev table and swap it into the map
+ *   memlat ns of one dependent load from a random cache line of N MB (what
+ *          a flow-table hit pays once its table outgrows the caches)
  *   stream frames for some seconds through whatever runs on the balancer's
  *          veth: sent and delivered (the control-plane panel restarts dsrlb
  *          meanwhile)
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +40,46 @@
 #include "lib/addr.h"
 #include "baseline.skel.h"
 #include "gen.skel.h"
+
+/* One generator's run: n live frames from CPU cpu (its NAPI, the veths' and the balancer's follow it). */
+struct gen_run {
+	int fd, ifindex, cpu, err;
+	uint64_t n;
+	pthread_t t;
+};
+
+static void *gen_thread(void *arg)
+{
+	struct gen_run *r = arg;
+	uint8_t frame[GEN_FRAME_LEN] = {};
+	/* live mode insists that ctx describes the whole frame */
+	struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = (__u32)r->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+
+	pin_cpu(r->cpu);
+	o.repeat = (__u32)r->n;
+	r->err = bpf_prog_test_run_opts(r->fd, &o) ? errno : 0;
+	return NULL;
+}
+
+/* n frames in all from cpus generators at once, one a CPU (the namespace is the caller's: threads share it). */
+static void gen_frames(int fd, int ifindex, uint32_t cpus, uint64_t n)
+{
+	struct gen_run r[64];
+
+	for (uint32_t c = 0; c < cpus; c++) {
+		r[c] = (struct gen_run){ .fd = fd, .ifindex = ifindex, .cpu = (int)c, .n = n / cpus };
+		if (pthread_create(&r[c].t, NULL, gen_thread, &r[c]))
+			die("starting a generator thread", errno);
+	}
+	for (uint32_t c = 0; c < cpus; c++) {
+		pthread_join(r[c].t, NULL);
+		if (r[c].err)
+			die("running the generator", r[c].err);
+	}
+}
 
 static void cmd_rate(const struct args *a)
 {
@@ -90,19 +133,25 @@ static void cmd_rate(const struct args *a)
 	pin_cpu0();
 
 	for (int round = 0; round < 2; round++) {
-		/* live mode insists that ctx describes the whole frame */
-		struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = (__u32)gen_if };
-		uint64_t n = round ? a->packets : a->packets / 10, before, last, cur;
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
-			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+		/* warm-up: every flow once (the generator's step is a permutation) and a tenth more */
+		uint64_t n = round ? a->packets : a->packets / 10 + a->flows, before, last, cur;
 		double t0, t_end, t_last;
 
 		before = percpu_sum(cnt_fd);
 		t0 = now();
-		o.repeat = (__u32)n;
-		if (bpf_prog_test_run_opts(gen_fd, &o))
-			die("running the generator", errno);
+		if (a->cpus > 1) {
+			gen_frames(gen_fd, gen_if, a->cpus, n);
+		} else {
+			/* live mode insists that ctx describes the whole frame */
+			struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = (__u32)gen_if };
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+				    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+				    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+
+			o.repeat = (__u32)n;
+			if (bpf_prog_test_run_opts(gen_fd, &o))
+				die("running the generator", errno);
+		}
 		t_end = t_last = now();
 		/* Anything still in flight (another CPU's NAPI) lands within ms. */
 		last = percpu_sum(cnt_fd);
@@ -123,11 +172,11 @@ static void cmd_rate(const struct args *a)
 			t_last = t_end;
 		printf("{\"type\":\"rate\",\"case\":\"%s\",\"kind\":\"%s\",\"sent\":%llu,"
 		       "\"delivered\":%llu,\"seconds\":%.6f,\"pps\":%.0f,\"vips\":%u,"
-		       "\"backends\":%u,\"flows\":%u,\"ndst\":%u}\n",
+		       "\"backends\":%u,\"flows\":%u,\"ndst\":%u,\"cpus\":%u}\n",
 		       a->label ? a->label : a->which, kind_name(a->kind), (unsigned long long)n,
 		       (unsigned long long)(last - before), t_last - t0,
 		       (double)(last - before) / (t_last - t0), a->vips, a->backends, a->flows,
-		       a->ndst ? a->ndst : a->vips);
+		       a->ndst ? a->ndst : a->vips, a->cpus > 1 ? a->cpus : 1);
 		fflush(stdout);
 	}
 
@@ -219,7 +268,7 @@ int main(int argc, char **argv)
 		{ "reps", 1, 0, 'r' },   { "dst4", 1, 0, '4' },      { "dst6", 1, 0, '6' },
 		{ "dport", 1, 0, 'p' },  { "label", 1, 0, 'x' },    { "ndst", 1, 0, 'd' },
 		{ "flow-table", 1, 0, 'F' }, { "flow-rate", 1, 0, 'R' }, { "seconds", 1, 0, 'S' },
-		{ "pps", 1, 0, 'P' }, { 0 },
+		{ "pps", 1, 0, 'P' }, { "cpus", 1, 0, 'C' }, { "stateless", 0, 0, 'N' }, { 0 },
 	};
 	struct args a = {
 		.gen_if = "g0", .lb_if = "l0", .which = "dsrlb-lib", .kind = GEN_UDP4,
@@ -265,11 +314,15 @@ int main(int argc, char **argv)
 		case 'R': a.flow_rate = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'S': a.seconds = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'P': a.rate = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'C': a.cpus = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'N': a.stateless = true; break;
 		default: return 2;
 		}
 	}
 	if (!a.flows || !a.srcs || !a.vips || !a.backends || !a.reps)
 		die("flows, srcs, vips, backends and reps must be at least 1", 0);
+	if (a.cpus > 64 || (a.cpus > 1 && a.flows < a.cpus))
+		die("cpus: at most 64, and no more than flows", 0);
 	libbpf_set_print(NULL);
 	if (!strcmp(cmd, "rate")) {
 		if (!a.gen_ns || !a.lb_ns)
@@ -279,6 +332,8 @@ int main(int argc, char **argv)
 		cmd_cost(&a);
 	} else if (!strcmp(cmd, "build")) {
 		cmd_build(&a);
+	} else if (!strcmp(cmd, "memlat")) {
+		cmd_memlat(&a);
 	} else if (!strcmp(cmd, "stream")) {
 		if (!a.gen_ns || !a.lb_ns)
 			die("stream needs --gen-ns and --lb-ns", 0);

@@ -55,7 +55,11 @@ int bench_gen(struct xdp_md *ctx)
 	if (!seq || data + GEN_FRAME_LEN > end)
 		return XDP_ABORTED;
 	/* Knuth's multiplicative step spreads consecutive frames over flows. */
-	flow = (__u32)((*seq * 2654435761u) % cfg.nflows);
+	if (cfg.ncpus > 1) /* each CPU its own flows, as RSS would give them */
+		flow = (__u32)((*seq * 2654435761u) % (cfg.nflows / cfg.ncpus)) * cfg.ncpus +
+		       bpf_get_smp_processor_id() % cfg.ncpus;
+	else
+		flow = (__u32)((*seq * 2654435761u) % cfg.nflows);
 	dst = (__u32)(*seq % cfg.ndst);
 	*seq += 1;
 	src = flow % cfg.nsrc;

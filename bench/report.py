@@ -98,6 +98,17 @@ def main():
             hi = max(s["median"] for s in series)
             out["scaling"][dim] = {"points": series, "spread": (hi - lo) / hi}
 
+    # Issue 16: the flow table against none, and two cores against one.
+    out["flow_table"] = {}
+    for label in ("ft_on", "ft_size0", "ft_vip_off", "cores_ref", "cores_ft_on"):
+        s = med(label, "udp4")
+        if s:
+            s["vs_drop"] = s["median"] / ((med("cores_ref", "udp4") if label.startswith("cores")
+                                           else ref) or {"median": float("nan")})["median"]
+            out["flow_table"][label] = s
+
+    out["memlat"] = {str(r["kb"]): r["ns"] for r in rows if r["type"] == "memlat"}
+
     for r in rows:
         if r["type"] == "cost":
             key = f'vips={r["vips"]} backends={r["backends"]}'
@@ -138,6 +149,7 @@ def main():
         v = out["scaling"].get(dim, {}).get("spread")
         target(f"rate within 10% from {label}", None if v is None else v * 100,
                v is not None and v <= 0.10, "{:.1f}% apart")
+    flow_targets(out, target, ref)
     b = out["build"]
     target("table build + swap < 10 ms (1,000 weighted backends, 65537 slots)",
            b and b["ms_median"], b and b["ms_median"] < 10, "{:.1f} ms")
@@ -156,6 +168,36 @@ def main():
     else:
         readme(text, out)
         print(f"bench: wrote bench/results/{name}.json, {name}.png and the README's figures")
+
+
+def ratio(a, b):
+    return a["median"] / b["median"] if a and b else None
+
+
+def flow_targets(out, target, ref):
+    """Issue 16's targets: the flow table at the cost of none, and every core."""
+    ft = out["flow_table"]
+    v = ratio(ft.get("ft_on"), ft.get("ft_size0"))
+    target("flow table on (524,288 flows) vs flow_table.size 0: >= 0.8x", v,
+           v is not None and v >= 0.8, "{:.2f}x")
+    v = ratio(ft.get("ft_on"), ref)
+    target("flow table on vs XDP_DROP, per core: >= 0.5x", v, v is not None and v >= 0.5, "{:.2f}x")
+    base = out["cost"].get("vips=1 backends=2", {})
+    for kind in ("tcp4", "udp4", "udp6"):
+        hit = base.get(f"hit_{kind}", {}).get("median")
+        bare = base.get(f"hit_{kind}_noflowtable", {}).get("median")
+        v = hit / bare if hit and bare else None
+        target(f"test-run, flow-table hit vs stateless ({kind}): <= 1.25x", v,
+               v is not None and v <= 1.25, "{:.2f}x")
+    pts = {p["flows"]: p for p in out["scaling"].get("flows", {}).get("points", [])}
+    v = ratio(pts.get(1000000), pts.get(1000))
+    target("rate with 1,000,000 flows vs 1,000: >= 0.8x", v, v is not None and v >= 0.8, "{:.2f}x")
+    pts = {p["vips"]: p for p in out["scaling"].get("vips", {}).get("points", [])}
+    v = ratio(pts.get(10000), pts.get(1))
+    target("10,000 VIPs with traffic to all vs 1 VIP: >= 0.8x", v, v is not None and v >= 0.8,
+           "{:.2f}x")
+    v = ratio(ft.get("cores_ft_on"), ft.get("ft_on"))
+    target("two cores vs one: >= 1.8x", v, v is not None and v >= 1.8, "{:.2f}x")
 
 
 def control_targets(out, target):
@@ -214,6 +256,37 @@ def render_control(o, lines):
     lines.append("")
 
 
+def extra_ns(slow, fast):
+    """ns a packet that slow spends beyond fast, from their rates."""
+    return (1 / slow["median"] - 1 / fast["median"]) * 1e9 if slow and fast else None
+
+
+def limits(o):
+    """What stands between a target and its figure, measured in the same run."""
+    ft, m, out = o.get("flow_table", {}), o.get("memlat", {}), []
+    if m:
+        out.append("  one dependent load from a random cache line: " +
+                   ", ".join(f'{int(k) // 1024 if int(k) >= 1024 else int(k)}'
+                             f'{" MB" if int(k) >= 1024 else " KB"} {v:.0f} ns' for k, v in m.items()))
+    on, none = ft.get("ft_on"), ft.get("ft_size0")
+    x = extra_ns(on, none)
+    if x is not None:
+        allow = 0.25 / none["median"] * 1e9
+        out.append(f"  the flow table adds {x:.0f} ns a packet at 524,288 flows (0.8x allows {allow:.0f}); "
+                   f"its bucket is one random line of a {16} MB region")
+    pts = {p["flows"]: p for p in o["scaling"].get("flows", {}).get("points", [])}
+    x = extra_ns(pts.get(1000000), pts.get(1000))
+    if x is not None:
+        out.append(f"  1,000,000 flows cost {x:.0f} ns a packet more than 1,000 "
+                   f"(0.8x allows {0.25 / pts[1000]['median'] * 1e9:.0f})")
+    pts = {p["vips"]: p for p in o["scaling"].get("vips", {}).get("points", [])}
+    x = extra_ns(pts.get(10000), pts.get(1))
+    if x is not None:
+        out.append(f"  10,000 VIPs cost {x:.0f} ns a packet more than 1 "
+                   f"(0.8x allows {0.25 / pts[1]['median'] * 1e9:.0f})")
+    return out
+
+
 def mpps(v):
     return f"{v / 1e6:.2f}"
 
@@ -241,6 +314,16 @@ def render(o):
         name = {"vips": "VIPs (traffic to all)", "vips_one": "VIPs (traffic to one)",
                 "backends": "backends", "flows": "flows"}[dim]
         lines.append(f'  {name:<22} {pts}; spread {s["spread"] * 100:.1f}%')
+    ft = o.get("flow_table", {})
+    if ft:
+        lines.append("")
+        lines.append("The flow table (dsrlb, udp4, 524,288 flows; ratio to XDP_DROP on as many cores):")
+        names = {"ft_on": "flow table on", "ft_size0": "flow_table.size 0",
+                 "ft_vip_off": "the VIP's flow_table: off", "cores_ref": "XDP_DROP, two cores",
+                 "cores_ft_on": "flow table on, two cores"}
+        for k, s in ft.items():
+            lines.append(f'  {names[k]:<26} {mpps(s["median"])} Mpps ({s["vs_drop"]:.2f}x)')
+        lines.extend(limits(o))
     lines.append("")
     lines.append("Test-run cost, ns/packet (median; floor = an empty XDP program):")
     for key, cases in o["cost"].items():

@@ -84,13 +84,18 @@ uint64_t percpu_sum(int map_fd)
 	return s;
 }
 
-void pin_cpu0(void)
+void pin_cpu(int cpu)
 {
 	cpu_set_t cpus;
 
 	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
+	CPU_SET(cpu, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
+void pin_cpu0(void)
+{
+	pin_cpu(0);
 }
 
 const char *kind_name(enum gen_kind k)
@@ -181,8 +186,10 @@ struct dp *dsrlb_lib_setup(const struct args *a, int ifindex, const uint8_t ifma
 			w = htonl(ntohl(w) + v);
 			memcpy(va.bytes, &w, 4);
 		}
-		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_UDP, v);
-		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_TCP, v);
+		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_UDP,
+				      v | (a->stateless ? DSRLB_VIP_ID_STATELESS : 0));
+		e = e ?: dp_index_add(dp, &va, a->dport, IPPROTO_TCP,
+				      v | (a->stateless ? DSRLB_VIP_ID_STATELESS : 0));
 	}
 	/* every new ring in place in one batch, then each flipped live, then the index */
 	e = e ?: dp_rings_commit(dp);
@@ -220,6 +227,7 @@ struct gen_bpf *gen_open(const struct args *a, enum gen_kind kind, uint32_t ndst
 	if (a->dst6)
 		inet_pton(AF_INET6, a->dst6, (void *)g->rodata->cfg.daddr6);
 	g->rodata->cfg.dport = htons(a->dport);
+	g->rodata->cfg.ncpus = (uint16_t)(a->cpus > 1 ? a->cpus : 1);
 	if ((e = gen_bpf__load(g)))
 		die("loading the generator", e);
 	return g;
