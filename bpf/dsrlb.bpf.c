@@ -67,9 +67,10 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);
 	if (keep)
 		remember = fa.w || flow_budget_take(fa.c); /* a stale entry's way is free */
-	slot = sched_slot(vi->sched[h], vip_id, ring, h, size, hash, fk, remember, closing,
-			  &counted);
-	bid = ring_get(ring, slot, h);
+	struct ring_half rh = ring_half(ring, vi, h);
+
+	slot = sched_slot(vi->sched[h], vip_id, &rh, size, hash, fk, remember, closing, &counted);
+	bid = ring_get(&rh, slot);
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return drop(DSRLB_R_NO_BACKEND, fk, vip_id);

@@ -183,20 +183,38 @@ enum dsrlb_sched {
 
 /*
  * A VIP's ring: its table twice (two halves), in one inner map of __u64
- * elements that each hold two backend ids (the even slot in the low word).
- * The halves interleave by cache line (16 slots of half 0, then 16 of half
- * 1, ...), so a slot's place does not depend on the map's size: a ring can be
- * replaced by a larger map holding the same live half, and no packet ever
- * reads a size that disagrees with its map. The live table's footprint is
- * its own size, 4 bytes a slot.
+ * elements. A half's slots are as narrow as its backend ids allow (issue
+ * 16): 1 byte when they span fewer than 255 ids, 2 when fewer than 65,535
+ * (the id is the half's base plus the slot's value), else 4 (the id itself);
+ * narrow 2, 1, 0. The halves interleave by cache line (a line of half 0,
+ * then one of half 1, ...), so a slot's place does not depend on the map's
+ * size: a ring can be replaced by a larger map holding the same live half,
+ * and no packet ever reads a size that disagrees with its map. The live
+ * table's footprint is its own size: 1, 2 or 4 bytes a slot.
  */
 #define DSRLB_RING_LINE_SLOTS 16
-/* Elements of an inner map whose halves hold up to slots slots each. */
-#define DSRLB_RING_ELEMS(slots) ((((slots) + 15u) / 16u) * 16u)
+/* Elements of an inner map whose halves hold up to units 4-byte words each. */
+#define DSRLB_RING_ELEMS(units) ((((units) + 15u) / 16u) * 16u)
+/* 4-byte words of a half of slots slots, narrow as above. */
+#define DSRLB_RING_UNITS(slots, narrow) (((slots) + (1u << (narrow)) - 1) >> (narrow))
+
+/* Where slot sits in half: its element, and the bit its value starts at. */
+static inline __u32 dsrlb_ring_pos(__u32 slot, __u32 half, __u32 narrow, __u32 *shift)
+{
+	__u32 in = slot & ((16u << narrow) - 1);
+
+	*shift = (in & ((2u << narrow) - 1)) << (5 - narrow);
+	return (((slot >> (4 + narrow)) << 1 | half) << 3) + (in >> (1 + narrow));
+}
+
+/* The value mask of a slot (narrow 0, 1, 2: 32, 16, 8 bits). */
+#define DSRLB_RING_MASK(narrow) ((__u32)((1ull << (32u >> (narrow))) - 1))
 
 static inline __u32 dsrlb_ring_elem(__u32 slot, __u32 half)
 {
-	return ((slot >> 4) << 4) | (half << 3) | ((slot & 15) >> 1);
+	__u32 shift;
+
+	return dsrlb_ring_pos(slot, half, 0, &shift);
 }
 
 /*
@@ -213,7 +231,10 @@ struct dsrlb_vip_info {
 	__u32 tcp_timeout; /* seconds a new flow may idle; 0 = knobs' default */
 	__u32 udp_timeout;
 	__u32 flags;
-	__u32 pad;
+	__u8 narrow[2];    /* each half's slot width (see dsrlb_ring_pos): 0, 1, 2 */
+	__u16 pad;
+	__u32 base[2];     /* each half's first backend id (narrow 1 and 2) */
+	__u32 pad2[2];
 };
 
 /* Packet and byte counters, per CPU, per VIP and per backend. */
@@ -391,7 +412,7 @@ DSRLB_SIZE(dsrlb_backend, 12);
 DSRLB_SIZE(dsrlb_flow_key, 40);
 DSRLB_SIZE(dsrlb_flow_way, 16);
 DSRLB_SIZE(dsrlb_flow_bucket, 64);
-DSRLB_SIZE(dsrlb_vip_info, 32);
+DSRLB_SIZE(dsrlb_vip_info, 48);
 DSRLB_SIZE(dsrlb_counter, 16);
 DSRLB_SIZE(dsrlb_icmp_counter, 16);
 DSRLB_SIZE(dsrlb_trace_event, 56);

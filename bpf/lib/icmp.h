@@ -103,7 +103,9 @@ static __always_inline int icmp_forward(struct ethhdr *eth, __u32 vip,
 		slot = DSRLB_SLOT(source_hash(fk), size);
 	else
 		return icmp_unmatched(DSRLB_R_ICMP_NO_FLOW, vip_id);
-	bid = ring_get(ring, slot, h);
+	struct ring_half rh = ring_half(ring, vi, h);
+
+	bid = ring_get(&rh, slot);
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (!be || !(be->flags & DSRLB_BACKEND_F_VALID))
 		return icmp_unmatched(DSRLB_R_ICMP_NO_BACKEND, vip_id);

@@ -14,15 +14,32 @@
 
 #define DSRLB_BID_BAD 0xffffffffu
 
-/* The backend id in slot of half h (DSRLB_BID_BAD past the map). */
-static __always_inline __u32 ring_get(void *ring, __u32 slot, __u32 h)
+/* How half h of a VIP's ring is read: its slots' width and first id. */
+struct ring_half {
+	void *ring;
+	__u32 h, narrow, base;
+};
+
+static __always_inline struct ring_half ring_half(void *ring, const struct dsrlb_vip_info *vi,
+						  __u32 h)
 {
-	__u32 e = dsrlb_ring_elem(slot, h);
-	__u64 *p = bpf_map_lookup_elem(ring, &e);
+	struct ring_half rh = { .ring = ring, .h = h, .narrow = vi->narrow[h], .base = vi->base[h] };
+
+	if (rh.narrow > 2)
+		rh.narrow = 0;
+	return rh;
+}
+
+/* The backend id in slot of the half (DSRLB_BID_BAD past the map). */
+static __always_inline __u32 ring_get(const struct ring_half *rh, __u32 slot)
+{
+	__u32 shift, e = dsrlb_ring_pos(slot, rh->h, rh->narrow, &shift), v;
+	__u64 *p = bpf_map_lookup_elem(rh->ring, &e);
 
 	if (!p)
 		return DSRLB_BID_BAD;
-	return slot & 1 ? (__u32)(*p >> 32) : (__u32)*p;
+	v = (__u32)(*p >> (shift & 63)) & DSRLB_RING_MASK(rh->narrow);
+	return rh->narrow ? rh->base + v : v;
 }
 
 /*
@@ -32,8 +49,8 @@ static __always_inline __u32 ring_get(void *ring, __u32 slot, __u32 h)
  * verifier checks its body once instead of every path through 64 steps.
  */
 struct lc_scan {
-	void *ring;
-	__u32 half, len, start, best;
+	struct ring_half rh;
+	__u32 len, start, best;
 	__s64 best_n;
 };
 
@@ -47,7 +64,7 @@ static long lc_step(__u64 i, void *ctx)
 		return 1;
 	if (s >= sc->len)
 		s -= sc->len;
-	bid = ring_get(sc->ring, s, sc->half);
+	bid = ring_get(&sc->rh, s);
 	if (bid == DSRLB_BID_BAD)
 		return 1;
 	n = bpf_map_lookup_elem(&backend_conns, &bid);
@@ -58,9 +75,9 @@ static long lc_step(__u64 i, void *ctx)
 	return 0;
 }
 
-static __always_inline __u32 lc_pick(void *ring, __u32 half, __u32 len, __u32 start)
+static __always_inline __u32 lc_pick(const struct ring_half *rh, __u32 len, __u32 start)
 {
-	struct lc_scan sc = { .ring = ring, .half = half, .len = len, .start = start,
+	struct lc_scan sc = { .rh = *rh, .len = len, .start = start,
 			      .best = start, .best_n = 0x7fffffffffffffffLL };
 
 	bpf_loop(DSRLB_LC_SCAN, lc_step, &sc, 0);
@@ -84,7 +101,7 @@ static __always_inline __u32 source_hash(const struct dsrlb_flow_key *fk)
  * (by its hash), so all its packets still reach one backend. *counted: lc
  * counts the flow as active on its backend.
  */
-static __always_inline __u32 sched_slot(__u32 sched, __u32 vip_id, void *ring, __u32 h,
+static __always_inline __u32 sched_slot(__u32 sched, __u32 vip_id, const struct ring_half *rh,
 					__u32 size, __u32 hash, const struct dsrlb_flow_key *fk,
 					int keep, int closing, int *counted)
 {
@@ -100,7 +117,7 @@ static __always_inline __u32 sched_slot(__u32 sched, __u32 vip_id, void *ring, _
 		return next ? (__u32)(__sync_fetch_and_add(next, 1) % size) : DSRLB_SLOT(hash, size);
 	}
 	*counted = !closing; /* a flow that ends at once never counts */
-	return lc_pick(ring, h, size, DSRLB_SLOT(hash, size));
+	return lc_pick(rh, size, DSRLB_SLOT(hash, size));
 }
 
 #endif

@@ -131,6 +131,8 @@ void dp_ring_discard(struct dp *dp, uint32_t vip);
 int dp_ring_remove(struct dp *dp, uint32_t vip);
 /* The live table: its scheduler and size, and (if slots) its content. -ENOENT: no ring. */
 int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, uint32_t *slots);
+/* Bytes a slot of the live table: 1, 2 or 4, as narrow as its backend ids allow (0: no ring). */
+uint32_t dp_ring_slot_bytes(const struct dp *dp, uint32_t vip);
 /* The backend id in one slot of the live table (DSRLB_BID_BAD if none). */
 uint32_t dp_ring_get(const struct dp *dp, uint32_t vip, uint32_t slot);
 /* Memory of a VIP's ring (both halves), in bytes; 0 if none. */

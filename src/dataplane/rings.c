@@ -21,7 +21,7 @@
 
 #include "dataplane/dp_int.h"
 
-static struct ring *ring_new(uint32_t slots)
+static struct ring *ring_new(uint32_t units)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	struct bpf_map_info info = {};
@@ -35,7 +35,7 @@ static struct ring *ring_new(uint32_t slots)
 		errno = ENOMEM;
 		return NULL;
 	}
-	r->elems = DSRLB_RING_ELEMS(slots < DSRLB_RING_LINE_SLOTS ? DSRLB_RING_LINE_SLOTS : slots);
+	r->elems = DSRLB_RING_ELEMS(units < DSRLB_RING_LINE_SLOTS ? DSRLB_RING_LINE_SLOTS : units);
 	r->cap = r->elems;
 	r->fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dsrlb_ring", sizeof(uint32_t),
 			       sizeof(uint64_t), r->elems, &o);
@@ -62,22 +62,53 @@ fail: {
 }
 }
 
-/* The capacity a new ring gets: a table's exact size; room to grow for a sequence. */
-static uint32_t cap_for(uint32_t sched, uint32_t size)
+/* The capacity (4-byte words a half) a new ring gets: a table's exact size; room to grow for a sequence. */
+static uint32_t cap_for(uint32_t sched, uint32_t units)
 {
 	if (sched == DSRLB_SCHED_RR || sched == DSRLB_SCHED_LC)
-		return size * 2 > 64 ? size * 2 : 64;
-	return size;
+		return units * 2 > 64 ? units * 2 : 64;
+	return units;
 }
 
-static void write_half(struct ring *r, uint32_t half, const uint32_t *slots, uint32_t size)
+/* The narrowest slots for these ids: narrow (dsrlb_ring_pos) and the base they count from. */
+static uint32_t narrow_for(const uint32_t *slots, uint32_t size, uint32_t *base)
 {
-	for (uint32_t s = 0; s < size; s += 2) {
-		uint64_t v = slots[s];
+	uint32_t lo = 0xffffffffu, hi = 0;
 
-		if (s + 1 < size)
-			v |= (uint64_t)slots[s + 1] << 32;
-		r->mem[dsrlb_ring_elem(s, half)] = v;
+	for (uint32_t s = 0; s < size; s++) {
+		lo = slots[s] < lo ? slots[s] : lo;
+		hi = slots[s] > hi ? slots[s] : hi;
+	}
+	*base = size ? lo : 0;
+	if (!size || hi - lo < 0xff)
+		return 2;
+	if (hi - lo < 0xffff)
+		return 1;
+	*base = 0;
+	return 0;
+}
+
+static void write_half(struct ring *r, uint32_t half, const uint32_t *slots, uint32_t size,
+		       uint32_t narrow, uint32_t base)
+{
+	uint32_t per_line = 16u << narrow, shift;
+
+	/*
+	 * A line at a time, each element stored once and whole: a packet that
+	 * read the half just before an earlier flip sees an old id or a new
+	 * one, never a half-written element.
+	 */
+	for (uint32_t first = 0; first < size; first += per_line) {
+		uint64_t v[8] = { 0 };
+		uint32_t e0 = dsrlb_ring_pos(first, half, narrow, &shift);
+
+		for (uint32_t s = first; s < size && s < first + per_line; s++) {
+			uint32_t e = dsrlb_ring_pos(s, half, narrow, &shift);
+
+			v[e - e0] |= (uint64_t)((slots[s] - base) & DSRLB_RING_MASK(narrow)) << shift;
+		}
+		for (int i = 0; i < 8; i++)
+			__atomic_store_n(&r->mem[e0 + i], v[i], __ATOMIC_RELAXED);
 	}
 }
 
@@ -86,7 +117,7 @@ int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *s
 {
 	struct dsrlb_vip_info *vi;
 	struct ring *r, *n;
-	uint32_t idle, live_size, need;
+	uint32_t idle, live_units, need, base, narrow = narrow_for(slots, size, &base), units;
 
 	if (vip >= DSRLB_MAX_VIPS || size > DSRLB_RING_SIZE_MAX)
 		return -EINVAL;
@@ -99,19 +130,20 @@ int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *s
 	if (r && r->removing)
 		r->removing = false; /* the id is taken again before its ring went */
 	idle = (vi->half & 1) ^ 1;
-	live_size = r ? vi->size[vi->half & 1] : 0;
-	need = size > live_size ? size : live_size;
-	if (r && r->cap >= size && !(r->cap > 4 * DSRLB_RING_ELEMS(need) && r->cap > 64)) {
-		write_half(r, idle, slots, size);
+	units = DSRLB_RING_UNITS(size, narrow);
+	live_units = r ? DSRLB_RING_UNITS(vi->size[vi->half & 1], vi->narrow[vi->half & 1] % 3) : 0;
+	need = units > live_units ? units : live_units;
+	if (r && r->cap >= units && !(r->cap > 4 * DSRLB_RING_ELEMS(need) && r->cap > 64)) {
+		write_half(r, idle, slots, size, narrow, base);
 	} else {
 		n = ring_new(cap_for(sched, need));
 		if (!n)
 			return -errno;
 		if (r) /* the live half, as it is: the new map is live before the flip */
-			for (uint32_t l = 0; l < DSRLB_RING_ELEMS(live_size) / 16; l++)
+			for (uint32_t l = 0; l < DSRLB_RING_ELEMS(live_units) / 16; l++)
 				memcpy(&n->mem[l * 16 + (vi->half & 1) * 8],
 				       &r->mem[l * 16 + (vi->half & 1) * 8], 8 * sizeof(uint64_t));
-		write_half(n, idle, slots, size);
+		write_half(n, idle, slots, size, narrow, base);
 		n->pending = true;
 		if (r && r->pending) { /* a second write before a commit replaces the first */
 			n->prev = r->prev;
@@ -124,6 +156,8 @@ int dp_ring_write(struct dp *dp, uint32_t vip, uint32_t sched, const uint32_t *s
 	}
 	vi->sched[idle] = (uint16_t)sched;
 	vi->size[idle] = size;
+	vi->narrow[idle] = (uint8_t)narrow;
+	vi->base[idle] = base;
 	return 0;
 }
 
@@ -189,11 +223,8 @@ int dp_ring_read(struct dp *dp, uint32_t vip, uint32_t *sched, uint32_t *size, u
 		*sched = vi->sched[h];
 	if (size)
 		*size = vi->size[h];
-	for (uint32_t s = 0; slots && s < vi->size[h] && s < r->cap; s++) {
-		uint64_t e = r->mem[dsrlb_ring_elem(s, h)];
-
-		slots[s] = s & 1 ? (uint32_t)(e >> 32) : (uint32_t)e;
-	}
+	for (uint32_t s = 0; slots && s < vi->size[h]; s++)
+		slots[s] = dp_ring_get(dp, vip, s);
 	return 0;
 }
 
@@ -201,17 +232,28 @@ uint32_t dp_ring_get(const struct dp *dp, uint32_t vip, uint32_t slot)
 {
 	const struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
 	const struct dsrlb_vip_info *vi;
-	uint32_t h;
+	uint32_t h, narrow, shift, v;
 	uint64_t e;
 
 	if (!r || r->removing)
 		return 0xffffffffu;
 	vi = &dp->info[vip];
 	h = vi->half & 1;
-	if (slot >= vi->size[h] || slot >= r->cap)
+	narrow = vi->narrow[h] % 3;
+	if (slot >= vi->size[h] || DSRLB_RING_UNITS(slot + 1, narrow) > r->cap)
 		return 0xffffffffu;
-	e = __atomic_load_n(&r->mem[dsrlb_ring_elem(slot, h)], __ATOMIC_RELAXED);
-	return slot & 1 ? (uint32_t)(e >> 32) : (uint32_t)e;
+	e = __atomic_load_n(&r->mem[dsrlb_ring_pos(slot, h, narrow, &shift)], __ATOMIC_RELAXED);
+	v = (uint32_t)(e >> shift) & DSRLB_RING_MASK(narrow);
+	return narrow ? vi->base[h] + v : v;
+}
+
+uint32_t dp_ring_slot_bytes(const struct dp *dp, uint32_t vip)
+{
+	const struct ring *r = vip < DSRLB_MAX_VIPS ? dp->rings[vip] : NULL;
+
+	if (!r || r->removing)
+		return 0;
+	return 4u >> (dp->info[vip].narrow[dp->info[vip].half & 1] % 3);
 }
 
 static uint64_t bytes_of(uint32_t cap)

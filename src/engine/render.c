@@ -326,12 +326,12 @@ void render_status_vip(struct strbuf *b, const struct engine *e, const struct cf
 		up += m && m->weight && v->b[j].state == BACKEND_UP;
 	}
 	addr_str(&v->spec.addr, addr, sizeof(addr));
-	sb_printf(b, "  %-16s %s%s%s port %u/%s  %s%s  table %u slots, %.0f KB  %d of %d backends take new flows\n",
+	sb_printf(b, "  %-16s %s%s%s port %u/%s  %s%s  table %u slots of %u B, %.0f KB  %d of %d backends take new flows\n",
 		  v->name, v->spec.addr.family == DSRLB_AF_INET6 ? "[" : "", addr,
 		  v->spec.addr.family == DSRLB_AF_INET6 ? "]" : "", v->spec.port,
 		  v->spec.protos == VIP_PROTO_TCP ? "tcp" : v->spec.protos == VIP_PROTO_UDP ? "udp" : "both",
 		  cfg_sched_name(v->sched), v->stateless ? " (flow_table: off)" : "", a ? a->size : 0,
-		  a ? (double)dp_ring_bytes(e->dp, a->id) / 1024.0 : 0.0, up, v->nb);
+		  a ? dp_ring_slot_bytes(e->dp, a->id) : 0, a ? (double)dp_ring_bytes(e->dp, a->id) / 1024.0 : 0.0, up, v->nb);
 	if (a && a->fp)
 		sb_printf(b, "    fingerprint %016llx\n", (unsigned long long)a->fp);
 	for (int j = 0; j < v->nb; j++) {

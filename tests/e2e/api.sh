@@ -253,7 +253,7 @@ check "dsrlb stats -j and status -j validate against the documented shape" \
 	python3 "$ROOT/tests/lib/check_shape.py" "$PG_DIR/stats.json" "$PG_DIR/status.json"
 out=$("$DSRLB" status -s "$SOCK")
 check "dsrlb status: version, interface, VIPs" \
-	bash -c "grep -q '^dsrlb .* on eth0 (native mode)' <<<'$out' && grep -qE 'web6 .* table [0-9]+ slots, [0-9]+ KB  1 of 1 backends take new flows' <<<'$out'"
+	bash -c "grep -q '^dsrlb .* on eth0 (native mode)' <<<'$out' && grep -qE 'web6 .* table [0-9]+ slots of [124] B, [0-9]+ KB  1 of 1 backends take new flows' <<<'$out'"
 out=$("$DSRLB" backend drain web "$B2_4" -s "$SOCK")
 check "dsrlb backend drain web backend-02: done ($out)" test "$out" = "vip 'web': backend $B2_4 changed"
 "$DSRLB" backend set web "$B2_4" --state up --weight 3 -s "$SOCK" >/dev/null
