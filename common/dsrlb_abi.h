@@ -102,14 +102,15 @@ struct dsrlb_flow_key {
  *
  * One array the program manages itself: buckets of one cache line, four ways
  * each, in regions of 2^k buckets. Region c (c < the number of possible
- * CPUs) is CPU c's own: only the program on that CPU writes it, so no entry
- * is shared and nothing is locked. The last region is the learned one:
- * flows from peer balancers (sync), written by the control plane only. A
- * packet looks in its CPU's bucket: a hit costs that one line. A miss looks
- * in the same bucket of the other regions (a flow whose CPU changed, a
- * learned flow) unless it is a TCP SYN, and a flow found there moves into
- * this CPU's region (a CPU region's copy goes: a flow has one copy). A new flow takes an empty way, else an expired one,
- * else the one idle longest (counted: evicted).
+ * CPUs) is CPU c's own: only the program on that CPU writes it (but for the
+ * compare-and-swap below), so nothing is locked. The last region is the
+ * learned one: flows from peer balancers (sync), written by the control
+ * plane only. A packet looks in its CPU's bucket: a hit costs that one line.
+ * A miss looks in the same bucket of the other regions (a flow whose CPU
+ * changed, a learned flow) unless it is a TCP SYN, and a flow found there
+ * moves into this CPU's region; a CPU region's copy goes (compare-and-swap
+ * of its key), so a flow has one copy. A new flow takes an empty way, else
+ * an expired one, else the one idle longest (counted: evicted).
  *
  * key: the flow's 64-bit hash (dsrlb_flow_key64), its VIP mixed in; 0 is
  * an empty way. ref: the backend id (bits 0-19), DSRLB_FLOW_F_* (bits
@@ -219,7 +220,8 @@ static inline __u32 dsrlb_ring_elem(__u32 slot, __u32 half)
 
 /*
  * Per VIP id, written by the control plane through mmap in this order: the
- * idle half's sched and size, then half (one aligned store: the flip). For
+ * idle half's sched, size, narrow and base, then half (one aligned store:
+ * the flip). For
  * maglev and sh, size is the table's (a prime); for rr/wrr and lc it is the
  * sequence's length: rr walks it with vip_rr, lc scans it. Size 0: no
  * backend takes new flows (dropped, no_backend).

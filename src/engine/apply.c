@@ -101,8 +101,11 @@ static int backends(struct dp *dp, struct plan *p, bool phase2, struct dp_backen
 	return n ? dp_backends_write(dp, w, n) : 0;
 }
 
+/* An applied VIP in the index pass: as it was, gone, or staying with its flow_table setting changed. */
+enum { ROUTE_AS_IS, ROUTE_GONE, ROUTE_TABLE_ON, ROUTE_TABLE_OFF };
+
 /* The whole index again, staged: every VIP that stays or comes, none that goes. */
-static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
+static int route(struct dp *dp, const struct app_vip *x, uint32_t id, bool stateless)
 {
 	int r = 0;
 
@@ -110,7 +113,7 @@ static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 		if (x->spec.protos & (pr ? VIP_PROTO_UDP : VIP_PROTO_TCP))
 			r = dp_index_add(dp, &x->spec.addr, x->spec.port,
 					 pr ? IPPROTO_UDP : IPPROTO_TCP,
-					 id | (x->stateless ? DSRLB_VIP_ID_STATELESS : 0));
+					 id | (stateless ? DSRLB_VIP_ID_STATELESS : 0));
 	return r;
 }
 
@@ -130,13 +133,19 @@ static int index_routes(struct apply_run *run, bool all)
 		if (!run->gone)
 			return -ENOMEM;
 		dp_index_reset(run->dp);
-		/* a VIP id keeps its spec: an applied VIP that stays routes as it did */
+		/* a VIP id keeps its spec: an applied VIP that stays routes as it did, but for flow_table */
 		for (int i = 0; i < p->nv; i++)
-			run->gone[p->v[i].id] = p->v[i].old && !p->v[i].next;
+			run->gone[p->v[i].id] = !p->v[i].old ? ROUTE_AS_IS :
+						!p->v[i].next ? ROUTE_GONE :
+						p->v[i].next->stateless ? ROUTE_TABLE_OFF : ROUTE_TABLE_ON;
 	}
 	for (; run->iv < DSRLB_MAX_VIPS && !r; run->iv++) {
-		if (run->a->vip[run->iv] && !run->gone[run->iv])
-			r = route(run->dp, run->a->vip[run->iv], run->iv);
+		const struct app_vip *x = run->a->vip[run->iv];
+		uint8_t how = run->gone[run->iv];
+
+		if (x && how != ROUTE_GONE)
+			r = route(run->dp, x, run->iv,
+				  how == ROUTE_AS_IS ? x->stateless : how == ROUTE_TABLE_OFF);
 		if (!all && !(run->iv & 255) && clock_ns() - start > APPLY_SLICE_NS) {
 			run->iv++;
 			return r ? r : 0;
@@ -144,7 +153,7 @@ static int index_routes(struct apply_run *run, bool all)
 	}
 	for (int i = 0; i < p->nv && !r; i++)
 		if (p->v[i].next && !p->v[i].old)
-			r = route(run->dp, p->v[i].next, p->v[i].id);
+			r = route(run->dp, p->v[i].next, p->v[i].id, p->v[i].next->stateless);
 	free(run->gone);
 	run->gone = NULL;
 	return r ? r : 1;

@@ -43,7 +43,7 @@ struct apply_run {
 	struct worker_job job;
 	struct loop_timer slice; /* the next slice of a long step */
 	uint32_t iv;             /* the index's routes: the next VIP id */
-	bool *gone;
+	uint8_t *gone;           /* index pass: ROUTE_* of each VIP the plan changes */
 };
 
 /*

@@ -260,6 +260,14 @@ check "dsrlb backend drain web backend-02: done ($out)" test "$out" = "vip 'web'
 check "dsrlb backend set --weight 3: the file says weight 3" grep -q "address: $B2_4, weight: 3" "$CONF"
 out=$("$DSRLB" vip add dns --address "$VIP4" --port 9000 --protocol udp --backend "$B1_4" --backend "$B2_4" -s "$SOCK" -j)
 check "dsrlb vip add dns -j: JSON with what was done" test "$(jget 'd["done"]' <<<"$out")" = "vip 'dns' created"
+"$DSRLB" vip set dns --flow-table off -s "$SOCK" >/dev/null
+check "dsrlb vip set dns --flow-table off: the file and status say it" \
+	bash -c "grep -q 'flow_table: off' '$CONF' && '$DSRLB' status -s '$SOCK' | grep -q 'dns .* maglev (flow_table: off)'"
+out=$("$DSRLB" vip set dns --scheduler rr -s "$SOCK" 2>&1)
+rc=$?
+check "dsrlb vip set dns --scheduler rr without its flow table: exit 1, naming it ($out)" \
+	test "$rc" -eq 1 -a -n "$(grep 'flow_table: off is for maglev and sh' <<<"$out")"
+"$DSRLB" vip set dns --flow-table on -s "$SOCK" >/dev/null
 out=$("$DSRLB" vip add bad --address "$VIP6" --backend "$B1_4" -s "$SOCK" 2>&1)
 rc=$?
 check "dsrlb vip add with a wrong family: exit 1 and the API's message ($out)" \

@@ -76,6 +76,23 @@ check "sh: different clients spread over the backends ($kinds of 3 used by $spre
 # Backend access logs see each client's own address.
 check "sh: backends saw the extra client addresses themselves" \
 	bash -c "cat '$PG_DIR'/http-b*-v4.log | grep -q '^198.19.0.2[1-9] \\|^198.19.0.3[0-6] '"
+# flow_table: off (issue 16): the same sh VIP without a flow table. The
+# daemon says so, every connection still reaches one backend, and none of
+# them makes a flow-table entry.
+{ config sh; echo "    flow_table: off"; } | pg_reload "$CONF"
+check "flow_table: off on the sh VIP is applied by a reload" test $? -eq 0
+st=$("$ROOT/build/dsrlb" status 2>&1)
+check "status marks the VIP: $(grep -o 'sh (flow_table: off)' <<<"$st")" grep -q 'web .* sh (flow_table: off)  table' <<<"$st"
+flows_new() { "$ROOT/build/dsrlb" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["flow_table"]["new"])'; }
+sleep 1.2 # stats are sampled once a second
+n0=$(flows_new)
+out=$(fetch 20 198.19.0.21)
+sleep 1.2
+n1=$(flows_new)
+check "flow_table: off: 20 connections of one client all to one backend ($(sort -u <<<"$out" | tr '\n' ' ')), $((n1 - n0)) flow-table entries made" \
+	test "$(sort -u <<<"$out" | wc -l)" -eq 1 -a "$n1" = "$n0" -a -n "$n0"
+config sh | pg_reload "$CONF"
+
 # lc: five idle connections held open land 2/2/1; every new short connection
 # then goes to the backend that holds one, until the held ones close.
 config lc | pg_reload "$CONF"
