@@ -186,8 +186,9 @@ bool dp_flow_live(const struct dp_flow *f, const struct dsrlb_backend *be, uint1
 /* The flow clock (flow_now() in the program). */
 uint16_t dp_flow_now(void);
 uint32_t dp_flow_regions(const struct dp *dp);
-/* Bytes the flow table takes (every region). */
+/* Bytes the flow table takes (every region); and would take for a size on this machine. */
 uint64_t dp_flow_bytes(const struct dp *dp);
+uint64_t dp_flow_bytes_for(uint32_t size);
 
 /*
  * Walking the flow table a slice at a time (the loop must not block): each

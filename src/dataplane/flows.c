@@ -34,6 +34,16 @@ uint64_t dp_flow_bytes(const struct dp *dp)
 	return dp->flow_size ? (uint64_t)dp->ft_buckets * dp->ft_regions * sizeof(struct dsrlb_flow_bucket) : 0;
 }
 
+uint64_t dp_flow_bytes_for(uint32_t size)
+{
+	struct dp d = { .ncpus = libbpf_num_possible_cpus(), .flow_size = size };
+
+	if (d.ncpus < 1)
+		d.ncpus = 1;
+	dp_flow_geometry(&d, size);
+	return dp_flow_bytes(&d);
+}
+
 int dp_flow_map(struct dp *dp)
 {
 	void *m;

@@ -107,6 +107,12 @@ int engine_open_dp(struct engine *e, bool daemon, char *err, size_t errlen)
 			 (unsigned long long)o.netns);
 		return r;
 	}
+	if ((r == -E2BIG || r == -ENOMEM) && dp_flow_bytes_for(e->m.c.flow_size) > (64ull << 20)) {
+		snprintf(err, errlen,
+			 "cannot make the flow table: flow_table size %u takes %.0f MB on this machine (16 bytes an entry, once per CPU and once more): %s. Give it a smaller size",
+			 e->m.c.flow_size, (double)dp_flow_bytes_for(e->m.c.flow_size) / 1e6, strerror(-r));
+		return r;
+	}
 	if (r) {
 		snprintf(err, errlen,
 			 "cannot load the XDP program: %s (run as root; -vv shows the verifier log%s)",

@@ -5,17 +5,20 @@
  *
  * The flow-table walk (figures.c, every 5 s, and at once after a table
  * changes) finds them: a flow whose backend is not the one its VIP's live
- * table gives it now. For maglev and sh that is the slot's backend,
- * computed here with the program's own hash and read from the mmapped ring;
- * rr, wrr and lc place by state no peer shares, so every flow of theirs is
- * one. Flows learned from a peer and not seen here since are not sent back.
+ * table gives it now. For maglev that is the slot's backend, from the slot
+ * hash the flow's key keeps (dsrlb_flow_key_hash) and the mmapped ring; the
+ * table keeps no tuple, so sh's source hash is unknown and every sh flow is
+ * one, as every flow of rr, wrr and lc is (they place by state no peer
+ * shares). Flows learned from a peer and not seen here since (the learned
+ * region) are not sent back.
  * Each walk's list goes to every peer, and to a peer that asks (it starts or
  * returns).
  *
- * A peer's exception is written into the flow table under this balancer's
- * own ids: its VIP by address, port and protocol, its backend by address,
- * the generation of that backend's entry now, and its idle time kept. A flow
- * this balancer carries itself keeps its own entry.
+ * A peer's exception is written into the flow table's learned region under
+ * this balancer's own ids: its VIP by address, port and protocols (its id
+ * mixed into the key), its backend by address, the generation of that
+ * backend's entry now, its timeout and idle time kept. A flow this balancer
+ * carries itself keeps its own entry.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -148,6 +151,7 @@ static void learn_one(struct engine *e, const struct sync_flow *x, uint16_t now)
 	const struct app_member *m = v ? member_by_addr(v, &x->backend) : NULL;
 	struct dsrlb_backend be;
 	struct dp_flow f, mine;
+
 	if (!m || m->id == ID_NONE || dp_backend_read(e->dp, m->id, &be) ||
 	    !(be.flags & DSRLB_BACKEND_F_VALID)) {
 		e->sync_unmatched++; /* not a VIP or backend here (yet): nothing to follow */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb_hash.h"
 #include "engine/maglev.h"
 #include "engine/tables.h"
 #include "lib/fault.h"
@@ -118,15 +119,6 @@ int64_t tables_build(const struct app_vip *v, uint32_t size, uint32_t **slots)
 	return size;
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
 /* FNV-1a of an address's family and bytes. */
 static uint64_t addr_digest(const struct dsrlb_addr *a)
 {
@@ -149,10 +141,11 @@ uint64_t tables_fingerprint(const struct app_vip *v, uint32_t seed)
 
 	if (v->adopted)
 		return 0;
-	h = mix(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ v->size) ^ mix(seed + 1);
+	h = dsrlb_fmix64(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ v->size) ^
+	    dsrlb_fmix64(seed + 1);
 	for (int j = 0; j < v->nm; j++)
 		if (v->m[j].weight)
-			h += mix(addr_digest(&v->m[j].addr) ^ ((uint64_t)v->m[j].weight << 44));
+			h += dsrlb_fmix64(addr_digest(&v->m[j].addr) ^ ((uint64_t)v->m[j].weight << 44));
 	return h ? h : 1;
 }
 
@@ -164,19 +157,19 @@ uint64_t tables_fp_mix(const struct app_vip *v)
 	for (int i = 0; i < 16; i++)
 		x = (x ^ v->spec.addr.bytes[i]) * 0x100000001b3ull;
 	x ^= (uint64_t)v->spec.port << 48 ^ (uint64_t)v->spec.protos << 40 ^ v->spec.addr.family;
-	return mix(x ^ mix(v->fp));
+	return dsrlb_fmix64(x ^ dsrlb_fmix64(v->fp));
 }
 
 uint64_t tables_inputs(const struct app_vip *v, uint32_t size)
 {
 	/* order does not matter (a sum of each backend's digest): the table does not depend on it */
-	uint64_t h = mix(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ size);
+	uint64_t h = dsrlb_fmix64(((uint64_t)v->sched << 40) ^ ((uint64_t)v->csched << 32) ^ size);
 
 	for (int j = 0; j < v->nm; j++) {
 		const struct app_member *m = &v->m[j];
 
 		if (m->weight)
-			h += mix(addr_digest(&m->addr) ^ ((uint64_t)m->id << 20) ^ ((uint64_t)m->weight << 44));
+			h += dsrlb_fmix64(addr_digest(&m->addr) ^ ((uint64_t)m->id << 20) ^ ((uint64_t)m->weight << 44));
 	}
 	return h;
 }

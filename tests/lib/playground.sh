@@ -264,6 +264,9 @@ pg_start_lb() { pg_start_dsrlb -i eth0 "$@"; }
 pg_start_daemon() { pg_start_dsrlb run -c "$1"; }
 pg_start_dsrlb() {
 	local i
+	# emptied here, not by the spawn's redirection: that happens in the child,
+	# and a first look before it would find the last daemon's "balancing"
+	: >"$PG_DIR/dsrlb.log"
 	pg_spawn lb "$PG_DIR/dsrlb.log" "$PG_ROOT/build/dsrlb" "$@"
 	PG_LB_PID=$PG_LAST_PID
 	for i in $(seq 1 150); do
