@@ -95,8 +95,8 @@ rewrite:
 	mac_copy(eth->h_dest, be->mac);
 
 	__u64 bytes = (__u64)(ctx->data_end - ctx->data);
-	count(&vip_stats, vip_id, bytes);
-	count(&backend_stats, bid, bytes);
+	count(&vip_stats, DSRLB_MAX_VIPS, vip_id, bytes);
+	count(&backend_stats, DSRLB_MAX_BACKENDS, bid, bytes);
 	return XDP_TX;
 }
 

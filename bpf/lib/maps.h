@@ -141,17 +141,25 @@ struct {
 	__type(value, __u64);
 } flow_stats SEC(".maps");
 
-/* Per-CPU packet and byte counters: per VIP id, per backend id. */
+/*
+ * Packet and byte counters per VIP id and per backend id, a region per CPU
+ * (cpu * DSRLB_MAX_VIPS + id; cpu * DSRLB_MAX_BACKENDS + id): one line a
+ * count, where a per-CPU array reads its element's pointer first, a second
+ * random line with 100,000 backends. Sized by the loader, mapped by the
+ * control plane.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_MAX_VIPS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct dsrlb_counter);
 } vip_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DSRLB_MAX_BACKENDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct dsrlb_counter);
 } backend_stats SEC(".maps");

@@ -1,26 +1,72 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Reading the per-CPU counters in batches, and zeroing one id's for a new owner. */
+/* Reading the counters (mapped regions per CPU; vip_icmp a per-CPU array, in batches), and zeroing one id's for a new owner. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dataplane/dp_int.h"
 
-static struct bpf_map *counter_map(struct dp *dp, enum dp_counter_map which)
+static size_t stats_bytes(const struct dp *dp, uint32_t max)
 {
-	return which == DP_VIP_STATS ? dp->skel->maps.vip_stats :
-	       which == DP_VIP_ICMP  ? dp->skel->maps.vip_icmp :
-				       dp->skel->maps.backend_stats;
+	return (size_t)max * (size_t)dp->ncpus * sizeof(struct dsrlb_counter);
+}
+
+int dp_counters_map(struct dp *dp)
+{
+	void *v = mmap(NULL, stats_bytes(dp, DSRLB_MAX_VIPS), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(dp->skel->maps.vip_stats), 0);
+	void *b = v == MAP_FAILED ? MAP_FAILED :
+				    mmap(NULL, stats_bytes(dp, DSRLB_MAX_BACKENDS), PROT_READ | PROT_WRITE,
+					 MAP_SHARED, bpf_map__fd(dp->skel->maps.backend_stats), 0);
+
+	if (b == MAP_FAILED) {
+		int err = -errno;
+
+		if (v != MAP_FAILED)
+			munmap(v, stats_bytes(dp, DSRLB_MAX_VIPS));
+		return err;
+	}
+	dp->vstats = v;
+	dp->bstats = b;
+	return 0;
+}
+
+void dp_counters_unmap(struct dp *dp)
+{
+	if (dp->vstats)
+		munmap(dp->vstats, stats_bytes(dp, DSRLB_MAX_VIPS));
+	if (dp->bstats)
+		munmap(dp->bstats, stats_bytes(dp, DSRLB_MAX_BACKENDS));
+	dp->vstats = dp->bstats = NULL;
+}
+
+/* The mapped regions of vip_stats or backend_stats, and ids a region; NULL for vip_icmp. */
+static struct dsrlb_counter *regions(struct dp *dp, enum dp_counter_map which, uint32_t *max)
+{
+	*max = which == DP_VIP_STATS ? DSRLB_MAX_VIPS : DSRLB_MAX_BACKENDS;
+	return which == DP_VIP_STATS ? dp->vstats : which == DP_BACKEND_STATS ? dp->bstats : NULL;
 }
 
 int dp_counter_reset(struct dp *dp, enum dp_counter_map which, uint32_t id)
 {
-	struct dsrlb_counter *v = calloc((size_t)dp->ncpus, sizeof(*v));
+	uint32_t max;
+	struct dsrlb_counter *r = regions(dp, which, &max), *v;
 	int err;
 
+	if (r) {
+		if (id >= max)
+			return -EINVAL;
+		if (dp_write_fails())
+			return -EIO;
+		for (int c = 0; c < dp->ncpus; c++)
+			memset(&r[(size_t)c * max + id], 0, sizeof(*r));
+		return 0;
+	}
+	v = calloc((size_t)dp->ncpus, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	err = dp_write(bpf_map__fd(counter_map(dp, which)), &id, v, BPF_ANY);
+	err = dp_write(bpf_map__fd(dp->skel->maps.vip_icmp), &id, v, BPF_ANY);
 	free(v);
 	return err;
 }
@@ -29,11 +75,25 @@ int dp_counters_read(struct dp *dp, enum dp_counter_map which, uint32_t first, u
 		     struct dsrlb_counter *out)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	int fd = bpf_map__fd(counter_map(dp, which)), err = 0;
-	struct dsrlb_counter *v = calloc((size_t)n * (size_t)dp->ncpus, sizeof(*v));
-	uint32_t *keys = calloc(n ? n : 1, sizeof(*keys)), prev = first - 1, count = n;
+	uint32_t max, *keys, prev = first - 1, count = n;
+	struct dsrlb_counter *r = regions(dp, which, &max), *v;
+	int fd = bpf_map__fd(dp->skel->maps.vip_icmp), err = 0;
 
 	memset(out, 0, sizeof(*out) * n);
+	if (r) {
+		if (first > max || n > max - first)
+			return -EINVAL;
+		for (int c = 0; c < dp->ncpus; c++)
+			for (uint32_t i = 0; i < n; i++) {
+				const struct dsrlb_counter *x = &r[(size_t)c * max + first + i];
+
+				out[i].packets += __atomic_load_n(&x->packets, __ATOMIC_RELAXED);
+				out[i].bytes += __atomic_load_n(&x->bytes, __ATOMIC_RELAXED);
+			}
+		return 0;
+	}
+	v = calloc((size_t)n * (size_t)dp->ncpus, sizeof(*v));
+	keys = calloc(n ? n : 1, sizeof(*keys));
 	if (!v || !keys) {
 		err = -ENOMEM;
 		goto out;

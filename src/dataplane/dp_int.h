@@ -35,6 +35,7 @@ struct dp {
 	struct ring *spare; /* stands in for the rings of removed VIPs (see rings.c) */
 	struct dsrlb_vip_info *info; /* vip_info, mapped */
 	int64_t *conns;              /* backend_conns, mapped */
+	struct dsrlb_counter *vstats, *bstats; /* vip_stats, backend_stats: a region per CPU, mapped */
 	/* The backends map as written last: generations without a read per write. */
 	struct dsrlb_backend *shadow;
 	/* The VIP index as staged (index.c): the entries, and where each key is. */
@@ -55,5 +56,8 @@ int dp_rings_adopt(struct dp *dp, uint32_t spare_id);
 void dp_flow_geometry(struct dp *dp, uint32_t size);
 int dp_flow_map(struct dp *dp);
 void dp_flow_unmap(struct dp *dp);
+/* vip_stats and backend_stats, mapped (counters.c). */
+int dp_counters_map(struct dp *dp);
+void dp_counters_unmap(struct dp *dp);
 
 #endif

@@ -199,6 +199,10 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 	dp->skel->rodata->knobs.flow_cpus = (uint32_t)dp->ncpus;
 	err = bpf_map__set_max_entries(dp->skel->maps.flows,
 				       opts->flow_size ? dp->ft_buckets * dp->ft_regions : 1);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.vip_stats,
+					      DSRLB_MAX_VIPS * (uint32_t)dp->ncpus);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.backend_stats,
+					      DSRLB_MAX_BACKENDS * (uint32_t)dp->ncpus);
 	if (err)
 		goto fail;
 	/* The rings' template: inner maps of any size (BPF_F_INNER_MAP), mmapable. */
@@ -231,6 +235,8 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 		goto fail;
 	}
 	err = dp_flow_map(dp);
+	if (!err)
+		err = dp_counters_map(dp);
 	if (!err)
 		err = shadow_load(dp);
 	if (!err)
@@ -269,6 +275,7 @@ void dp_close(struct dp *dp)
 	if (dp->conns)
 		munmap(dp->conns, (size_t)DSRLB_MAX_BACKENDS * sizeof(int64_t));
 	dp_flow_unmap(dp);
+	dp_counters_unmap(dp);
 	dsrlb_bpf__destroy(dp->skel);
 	free(dp->shadow);
 	free(dp->entries);

@@ -42,13 +42,12 @@ int dp_backends_write(struct dp *dp, const struct dp_backend_write *w, int n)
 	/* A new owner starts with no active flows (lc) and counters at 0. */
 	if (nz) {
 		int64_t *zc = calloc(nz, sizeof(*zc));
-		struct dsrlb_counter *zs = calloc((size_t)nz * (size_t)dp->ncpus, sizeof(*zs));
 
-		err = zc && zs ? 0 : -ENOMEM;
+		err = zc ? 0 : -ENOMEM;
 		err = err ?: dp_write_batch(bpf_map__fd(dp->skel->maps.backend_conns), zkeys, zc, nz);
-		err = err ?: dp_write_batch(bpf_map__fd(dp->skel->maps.backend_stats), zkeys, zs, nz);
+		for (uint32_t i = 0; i < nz && !err; i++)
+			err = dp_counter_reset(dp, DP_BACKEND_STATS, zkeys[i]);
 		free(zc);
-		free(zs);
 		if (err)
 			goto out;
 	}
