@@ -164,6 +164,24 @@ static int shadow_load(struct dp *dp)
 	return err;
 }
 
+/* The maps with a region per CPU: the flow table (16 bytes an entry, and once more for the learned region), the counters. */
+static int size_regions(struct dp *dp, uint32_t flow_size)
+{
+	int err;
+
+	dp_flow_geometry(dp, flow_size);
+	if ((uint64_t)dp->ft_buckets * dp->ft_regions > 0x7fffffffu)
+		return -E2BIG;
+	dp->skel->rodata->knobs.flow_mask = dp->ft_buckets - 1;
+	dp->skel->rodata->knobs.flow_cpus = (uint32_t)dp->ncpus;
+	err = bpf_map__set_max_entries(dp->skel->maps.flows,
+				       flow_size ? dp->ft_buckets * dp->ft_regions : 1);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.vip_stats,
+					      DSRLB_MAX_VIPS * (uint32_t)dp->ncpus);
+	return err ?: bpf_map__set_max_entries(dp->skel->maps.backend_stats,
+					       DSRLB_MAX_BACKENDS * (uint32_t)dp->ncpus);
+}
+
 int dp_open(struct dp **out, const struct dp_opts *opts)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, ropts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
@@ -189,20 +207,7 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 	memcpy((void *)dp->skel->rodata->knobs.ifmac, opts->ifmac, 6);
 	dp->flow_size = opts->flow_size;
 	dp->hash_seed = opts->hash_seed;
-	/* 16 bytes an entry, per CPU and once more for the learned region */
-	dp_flow_geometry(dp, opts->flow_size);
-	if ((uint64_t)dp->ft_buckets * dp->ft_regions > 0x7fffffffu) {
-		err = -E2BIG;
-		goto fail;
-	}
-	dp->skel->rodata->knobs.flow_mask = dp->ft_buckets - 1;
-	dp->skel->rodata->knobs.flow_cpus = (uint32_t)dp->ncpus;
-	err = bpf_map__set_max_entries(dp->skel->maps.flows,
-				       opts->flow_size ? dp->ft_buckets * dp->ft_regions : 1);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.vip_stats,
-					      DSRLB_MAX_VIPS * (uint32_t)dp->ncpus);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.backend_stats,
-					      DSRLB_MAX_BACKENDS * (uint32_t)dp->ncpus);
+	err = size_regions(dp, opts->flow_size);
 	if (err)
 		goto fail;
 	/* The rings' template: inner maps of any size (BPF_F_INNER_MAP), mmapable. */
