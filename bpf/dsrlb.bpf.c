@@ -37,11 +37,12 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 				   struct dsrlb_flow_key *fk, int l4f)
 {
 	__u32 vip_id = vip & ~DSRLB_VIP_ID_STATELESS, slot, bid = 0, h, size, hash;
+	__u32 cpu = bpf_get_smp_processor_id(); /* once: a helper LLVM cannot fold */
 	__u64 h64;
 	int keep = knobs.new_flows_per_sec && !(vip & DSRLB_VIP_ID_STATELESS);
 	int closing = l4f & L4_CLOSING, remember = 0, counted = 0;
 	struct dsrlb_backend *be = NULL;
-	struct flow_at fa = {};
+	struct flow_at fa = { .cpu = cpu };
 	struct dsrlb_vip_info *vi;
 	void *ring;
 
@@ -84,7 +85,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct ethhdr *eth, __u32
 			t = fk->proto == IPPROTO_TCP ? knobs.tcp_timeout : knobs.udp_timeout;
 		if (counted)
 			conns_add(bid, 1);
-		flow_remember(&fa, ref, DSRLB_FLOW_TICKS(t));
+		flow_remember(&fa, ref, dsrlb_flow_ticks(t));
 	}
 	if (trace_on)
 		trace_emit(fk, vip_id, bid,
@@ -95,8 +96,8 @@ rewrite:
 	mac_copy(eth->h_dest, be->mac);
 
 	__u64 bytes = (__u64)(ctx->data_end - ctx->data);
-	count(&vip_stats, DSRLB_MAX_VIPS, vip_id, bytes);
-	count(&backend_stats, DSRLB_MAX_BACKENDS, bid, bytes);
+	count(&vip_stats, cpu, DSRLB_MAX_VIPS, vip_id, bytes);
+	count(&backend_stats, cpu, DSRLB_MAX_BACKENDS, bid, bytes);
 	return XDP_TX;
 }
 

@@ -129,14 +129,44 @@ struct dsrlb_flow_bucket {
 	struct dsrlb_flow_way way[DSRLB_FLOW_WAYS];
 };
 
+#define DSRLB_FLOW_TICK_SHIFT 31
+
 #define DSRLB_FLOW_REF_BACKEND 0x000fffffu
 #define DSRLB_FLOW_REF_FLAG_SHIFT 20
 #define DSRLB_FLOW_REF_GEN_SHIFT 24
-#define DSRLB_FLOW_TICK_SHIFT 31
 /* A timeout of s seconds in flow ticks: rounded up, at most 0xffff. */
-#define DSRLB_FLOW_TICKS(s) \
-	((__u16)(((__u64)(s) * 1000000000ull + (1ull << DSRLB_FLOW_TICK_SHIFT) - 1) >> DSRLB_FLOW_TICK_SHIFT > 0xffff ? \
-		 0xffff : ((__u64)(s) * 1000000000ull + (1ull << DSRLB_FLOW_TICK_SHIFT) - 1) >> DSRLB_FLOW_TICK_SHIFT))
+static inline __u16 dsrlb_flow_ticks(__u32 s)
+{
+	__u64 t = ((__u64)s * 1000000000ull + (1ull << DSRLB_FLOW_TICK_SHIFT) - 1) >>
+		  DSRLB_FLOW_TICK_SHIFT;
+
+	return (__u16)(t > 0xffff ? 0xffff : t);
+}
+
+/*
+ * The way of bucket b a new flow takes at tick now (the program in its CPU
+ * region, the control plane in the learned one): an empty one, else one idle
+ * past its timeout, else the one idle longest (*live: a live flow gives way).
+ */
+static inline __u32 dsrlb_flow_victim(const struct dsrlb_flow_bucket *b, __u16 now, int *live)
+{
+	__u32 v = 0;
+	__u16 oldest = 0;
+
+	*live = 0;
+	for (__u32 i = 0; i < DSRLB_FLOW_WAYS; i++) {
+		__u16 age = (__u16)(now - b->way[i].seen);
+
+		if (!b->way[i].key || age > b->way[i].timeout)
+			return i;
+		if (age >= oldest) {
+			oldest = age;
+			v = i;
+		}
+	}
+	*live = 1;
+	return v;
+}
 
 #if DSRLB_MAX_BACKENDS > 0x100000
 #error "a flow-table way keeps 20 bits of backend id"
@@ -211,12 +241,6 @@ static inline __u32 dsrlb_ring_pos(__u32 slot, __u32 half, __u32 narrow, __u32 *
 /* The value mask of a slot (narrow 0, 1, 2: 32, 16, 8 bits). */
 #define DSRLB_RING_MASK(narrow) ((__u32)((1ull << (32u >> (narrow))) - 1))
 
-static inline __u32 dsrlb_ring_elem(__u32 slot, __u32 half)
-{
-	__u32 shift;
-
-	return dsrlb_ring_pos(slot, half, 0, &shift);
-}
 
 /*
  * Per VIP id, written by the control plane through mmap in this order: the

@@ -20,10 +20,10 @@ static __always_inline int pass(__u32 reason)
 	return XDP_PASS;
 }
 
-/* One packet of id in this CPU's region of a counter map of max ids a region. */
-static __always_inline void count(void *map, __u32 max, __u32 id, __u64 bytes)
+/* One packet of id in CPU cpu's region of a counter map of max ids a region. */
+static __always_inline void count(void *map, __u32 cpu, __u32 max, __u32 id, __u64 bytes)
 {
-	__u32 k = bpf_get_smp_processor_id() * max + id;
+	__u32 k = cpu * max + id;
 	struct dsrlb_counter *c = bpf_map_lookup_elem(map, &k);
 
 	if (c) {

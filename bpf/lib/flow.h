@@ -164,33 +164,6 @@ static __always_inline int flow_search(struct flow_search *s)
 }
 
 /*
- * A way for a new entry in b: an empty one, else one idle past its
- * timeout, else the one idle longest (*live: a live flow gives way).
- */
-static __always_inline struct dsrlb_flow_way *way_victim(struct dsrlb_flow_bucket *b, __u16 now,
-							 int *live)
-{
-	struct dsrlb_flow_way *v = &b->way[0];
-	__u16 oldest = 0;
-
-	*live = 0;
-#pragma unroll
-	for (int i = 0; i < DSRLB_FLOW_WAYS; i++) {
-		struct dsrlb_flow_way *w = &b->way[i];
-		__u16 age = now - w->seen;
-
-		if (!w->key || age > w->timeout)
-			return w;
-		if (age >= oldest) {
-			oldest = age;
-			v = w;
-		}
-	}
-	*live = 1;
-	return v;
-}
-
-/*
  * Write a way: the key goes to 0 first and comes last, so that a reader on
  * another CPU (a search, an ICMP error) sees the old flow whole, nothing, or
  * the new one whole.
@@ -207,22 +180,32 @@ static __always_inline void way_write(struct dsrlb_flow_way *w, __u64 key, __u32
 	*(volatile __u64 *)&w->key = key;
 }
 
-/* Remember a new flow in this CPU's bucket (its stale way, else a victim). */
-static __always_inline void flow_remember(struct flow_at *fa, __u32 ref, __u16 timeout)
+/*
+ * The way of this CPU's bucket the flow takes: its stale way, else
+ * dsrlb_flow_victim's (a live flow evicted leaves lc's count). Its bucket
+ * exists: flow_follow found it.
+ */
+static __always_inline struct dsrlb_flow_way *way_claim(const struct flow_at *fa)
 {
 	struct dsrlb_flow_way *w = fa->w;
-	int live = 0;
+	int live;
 
-	if (!fa->b)
-		return;
-	if (!w) {
-		w = way_victim(fa->b, fa->now, &live);
+	if (!w) { /* fa->w stays as it was: the trace tells a new flow from one placed again */
+		w = &fa->b->way[dsrlb_flow_victim(fa->b, fa->now, &live) & (DSRLB_FLOW_WAYS - 1)];
 		if (live) {
 			way_uncount(w);
 			flow_stat(DSRLB_FS_EVICTED);
 		}
 	}
-	way_write(w, fa->key, ref, fa->now, timeout);
+	return w;
+}
+
+/* Remember a new flow in this CPU's bucket. */
+static __always_inline void flow_remember(struct flow_at *fa, __u32 ref, __u16 timeout)
+{
+	if (!fa->b)
+		return;
+	way_write(way_claim(fa), fa->key, ref, fa->now, timeout);
 	flow_stat(DSRLB_FS_NEW);
 }
 
@@ -264,34 +247,43 @@ static __always_inline void flow_move(struct flow_at *fa, struct flow_search *s)
 		if (w)
 			__sync_val_compare_and_swap(&w->key, fa->key, 0);
 	}
-	if (!fa->b)
-		return;
-	if (!fa->w) {
-		int live;
-
-		fa->w = way_victim(fa->b, fa->now, &live);
-		if (live) {
-			way_uncount(fa->w);
-			flow_stat(DSRLB_FS_EVICTED);
-		}
-	}
+	fa->w = way_claim(fa);
 	way_write(fa->w, fa->key, ref, fa->now, s->w.timeout);
 	flow_stat(DSRLB_FS_MOVED);
+}
+
+/*
+ * A miss in this CPU's region: the flow in another one (its CPU changed, or a
+ * peer's), moved here. 1 with its backend (*bid, *be), or 0.
+ */
+static __always_inline int flow_elsewhere(struct flow_at *fa, int closing, __u32 *bid,
+					  struct dsrlb_backend **be)
+{
+	struct flow_search s = { .key = fa->key, .now = fa->now, .skip = fa->cpu };
+
+	if (!flow_search(&s))
+		return 0;
+	*bid = s.w.ref & DSRLB_FLOW_REF_BACKEND;
+	*be = bpf_map_lookup_elem(&backends, bid);
+	if (!*be)
+		return 0;
+	flow_move(fa, &s);
+	if (closing)
+		way_uncount(fa->w);
+	return 1;
 }
 
 /*
  * The flow's entry, if it still decides: its backend (*bid, *be) and 1.
  * Else 0, with fa->w its stale way here to reuse (or NULL). closing: a TCP
  * FIN or RST; syn: a TCP SYN without ACK (a new connection: no other region
- * is searched for it).
+ * is searched for it). fa->cpu: this CPU.
  */
 static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn, __u32 *bid,
 				       struct dsrlb_backend **be)
 {
-	struct flow_search s = { .key = fa->key, .now = fa->now };
 	struct dsrlb_flow_way *w;
 
-	fa->cpu = bpf_get_smp_processor_id();
 	fa->b = flow_bucket(fa->cpu, fa->key);
 	if (!fa->b)
 		return 0;
@@ -310,20 +302,8 @@ static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn,
 		way_uncount(w);
 		fa->w = w;
 	}
-	if (syn)
-		goto stale;
-	s.skip = fa->cpu;
-	if (!flow_search(&s))
-		goto stale;
-	*bid = s.w.ref & DSRLB_FLOW_REF_BACKEND;
-	*be = bpf_map_lookup_elem(&backends, bid);
-	if (!*be)
-		goto stale;
-	flow_move(fa, &s);
-	if (closing && fa->w)
-		way_uncount(fa->w);
-	return 1;
-stale:
+	if (!syn && flow_elsewhere(fa, closing, bid, be))
+		return 1;
 	if (fa->w)
 		flow_stat(DSRLB_FS_REPLACED);
 	return 0;

@@ -30,7 +30,7 @@ struct {
 } vip_index SEC(".maps");
 
 /*
- * One ring per VIP id: its table in two halves (see dsrlb_ring_elem), sized
+ * One ring per VIP id: its table in two halves (see dsrlb_ring_pos), sized
  * for that VIP, so the inner maps differ in size (BPF_F_INNER_MAP; their
  * lookup is a direct call instead of inlined, and only on a flow's first
  * packet). A change writes the idle half through mmap and flips

@@ -3,7 +3,7 @@
  * Choosing a new flow's backend from its VIP's live table: a Maglev slot of
  * the flow's hash (maglev) or of the source address's (sh), the next of a
  * sequence (rr, wrr), or the least loaded of it (lc). The ring is read one
- * 8-byte element at a time; see dsrlb_ring_elem.
+ * 8-byte element at a time; see dsrlb_ring_pos.
  */
 #ifndef DSRLB_BPF_SCHED_H
 #define DSRLB_BPF_SCHED_H

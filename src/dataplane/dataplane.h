@@ -173,13 +173,14 @@ int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out);
 /*
  * The flow table as the control plane reads it (flows.c): a way decoded.
  * seen and timeout are flow ticks (DSRLB_FLOW_TICK_SHIFT), gen the low 8
- * bits of the backend entry's generation. region: a CPU's, or the learned
- * one (dp_flow_regions() - 1).
+ * bits of the backend entry's generation. learned: in the learned region
+ * (a peer's, not seen here since).
  */
 struct dp_flow {
 	uint64_t key;
-	uint32_t backend, gen, flags, region;
+	uint32_t backend, gen, flags;
 	uint16_t seen, timeout;
+	bool learned;
 };
 /* Does f still decide (its backend be valid, the same generation, not idle past its timeout)? */
 bool dp_flow_live(const struct dp_flow *f, const struct dsrlb_backend *be, uint16_t now);
@@ -212,10 +213,6 @@ void dp_flow_walk_free(struct dp_flow_walk *w);
  */
 int dp_flow_get(struct dp *dp, uint64_t key, struct dp_flow *out);
 int dp_flow_put(struct dp *dp, const struct dp_flow *f);
-/* A flow's key as the program makes it (its tuple, its VIP id here). */
-uint64_t dp_flow_key(const struct dp *dp, const struct dsrlb_flow_key *t, uint32_t vip);
-/* The program's coarse clock (dsrlb_now()): ~1.07 s units. */
-uint32_t dp_now(void);
 
 /* ---- counters.c ---------------------------------------------------------------------- */
 

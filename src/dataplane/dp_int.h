@@ -26,7 +26,6 @@ struct dp {
 	struct dsrlb_bpf *skel;
 	int ncpus;
 	uint32_t flow_size;
-	uint32_t hash_seed;
 	bool adopted;
 	/* The flow table, mapped: regions of buckets (flows.c). */
 	struct dsrlb_flow_bucket *ft;

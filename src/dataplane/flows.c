@@ -76,20 +76,8 @@ bool dp_flow_live(const struct dp_flow *f, const struct dsrlb_backend *be, uint1
 	       (uint16_t)(now - f->seen) <= f->timeout;
 }
 
-uint64_t dp_flow_key(const struct dp *dp, const struct dsrlb_flow_key *t, uint32_t vip)
-{
-	uint32_t s[4], d[4];
-
-	memcpy(s, t->saddr, 16);
-	memcpy(d, t->daddr, 16);
-	return dsrlb_flow_key64(t->family == DSRLB_AF_INET ?
-					dsrlb_flow_hash_v4(dp->hash_seed, s[0], d[0], t->ports, t->proto) :
-					dsrlb_flow_hash_v6(dp->hash_seed, s, d, t->ports, t->proto),
-				vip);
-}
-
 /* A way as it is now: the program may write it meanwhile, so the key is read first and again last. */
-static bool way_read(const struct dsrlb_flow_way *w, uint32_t region, struct dp_flow *f)
+static bool way_read(const struct dsrlb_flow_way *w, bool learned, struct dp_flow *f)
 {
 	uint64_t k = __atomic_load_n(&w->key, __ATOMIC_ACQUIRE);
 	uint32_t ref;
@@ -106,7 +94,7 @@ static bool way_read(const struct dsrlb_flow_way *w, uint32_t region, struct dp_
 	f->backend = ref & DSRLB_FLOW_REF_BACKEND;
 	f->flags = (ref >> DSRLB_FLOW_REF_FLAG_SHIFT) & 0xf;
 	f->gen = ref >> DSRLB_FLOW_REF_GEN_SHIFT;
-	f->region = region;
+	f->learned = learned;
 	return true;
 }
 
@@ -163,10 +151,10 @@ int dp_flow_walk_fetch(struct dp_flow_walk *w, uint32_t max)
 	}
 	for (uint32_t i = 0; i < max && w->next < total; i++, w->next++) {
 		const struct dsrlb_flow_bucket *b = &dp->ft[w->next];
-		uint32_t region = (uint32_t)(w->next / dp->ft_buckets);
+		bool learned = w->next / dp->ft_buckets == dp->ft_regions - 1;
 
 		for (int j = 0; j < DSRLB_FLOW_WAYS; j++)
-			if (way_read(&b->way[j], region, &w->vals[w->n]))
+			if (way_read(&b->way[j], learned, &w->vals[w->n]))
 				w->n++;
 	}
 	if (w->next >= total) {
@@ -206,7 +194,7 @@ int dp_flow_get(struct dp *dp, uint64_t key, struct dp_flow *out)
 		for (int j = 0; j < DSRLB_FLOW_WAYS; j++) {
 			struct dsrlb_backend be;
 
-			if (!way_read(&b->way[j], r, out) || out->key != key)
+			if (!way_read(&b->way[j], r == dp->ft_regions - 1, out) || out->key != key)
 				continue;
 			if (!dp_backend_read(dp, out->backend, &be) && dp_flow_live(out, &be, now))
 				return 0;
@@ -216,15 +204,15 @@ int dp_flow_get(struct dp *dp, uint64_t key, struct dp_flow *out)
 }
 
 /*
- * The learned region's way for f: its own, an empty one, one idle past its
- * timeout, else the one idle longest. The key goes to 0 first and comes
+ * The learned region's way for f: its own, else the one the program would
+ * give a new flow (dsrlb_flow_victim). The key goes to 0 first and comes
  * last, as the program writes its own.
  */
 int dp_flow_put(struct dp *dp, const struct dp_flow *f)
 {
 	struct dsrlb_flow_bucket *b;
 	struct dsrlb_flow_way *v = NULL;
-	uint16_t now = dp_flow_now(), oldest = 0;
+	int live;
 
 	if (!dp->ft)
 		return -ENOENT;
@@ -234,24 +222,8 @@ int dp_flow_put(struct dp *dp, const struct dp_flow *f)
 	for (int j = 0; j < DSRLB_FLOW_WAYS && !v; j++)
 		if (b->way[j].key == f->key)
 			v = &b->way[j];
-	for (int j = 0; j < DSRLB_FLOW_WAYS && !v; j++) {
-		struct dsrlb_flow_way *w = &b->way[j];
-		uint16_t age = (uint16_t)(now - w->seen);
-
-		if (!w->key || age > w->timeout)
-			v = w;
-	}
-	if (!v) {
-		v = &b->way[0];
-		for (int j = 0; j < DSRLB_FLOW_WAYS; j++) {
-			uint16_t age = (uint16_t)(now - b->way[j].seen);
-
-			if (age >= oldest) {
-				oldest = age;
-				v = &b->way[j];
-			}
-		}
-	}
+	if (!v)
+		v = &b->way[dsrlb_flow_victim(b, dp_flow_now(), &live)];
 	__atomic_store_n(&v->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->ref,
 			 f->backend | (f->flags & 0xf) << DSRLB_FLOW_REF_FLAG_SHIFT |

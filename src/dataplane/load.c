@@ -206,7 +206,6 @@ int dp_open(struct dp **out, const struct dp_opts *opts)
 	dp->skel->rodata->knobs.new_flows_per_sec = opts->flow_size ? opts->new_flows_per_sec : 0;
 	memcpy((void *)dp->skel->rodata->knobs.ifmac, opts->ifmac, 6);
 	dp->flow_size = opts->flow_size;
-	dp->hash_seed = opts->hash_seed;
 	err = size_regions(dp, opts->flow_size);
 	if (err)
 		goto fail;

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "dataplane/dp_int.h"
-#include "lib/clock.h"
 
 int dp_backends_write(struct dp *dp, const struct dp_backend_write *w, int n)
 {
@@ -150,10 +149,4 @@ int dp_conns_read(struct dp *dp, uint32_t first, uint32_t n, int64_t *out)
 	for (uint32_t i = 0; i < n; i++)
 		out[i] = __atomic_load_n(&dp->conns[first + i], __ATOMIC_RELAXED);
 	return 0;
-}
-
-uint32_t dp_now(void)
-{
-	/* the data plane's coarse clock: dsrlb_now() shifts bpf_ktime_get_coarse_ns() by 30 */
-	return (uint32_t)(clock_coarse_ns() >> 30);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Each VIP's ring (its table in two halves, see dsrlb_ring_elem) and its
+ * Each VIP's ring (its table in two halves, see dsrlb_ring_pos) and its
  * vip_info, both written through mmap: the idle half's slots, then its
  * scheduler and size, then the flip, one aligned store of vip_info.half. A
  * packet reads the old table or the new one, never half of each, and the

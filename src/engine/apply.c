@@ -101,11 +101,8 @@ static int backends(struct dp *dp, struct plan *p, bool phase2, struct dp_backen
 	return n ? dp_backends_write(dp, w, n) : 0;
 }
 
-/* An applied VIP in the index pass: as it was, gone, or staying with its flow_table setting changed. */
-enum { ROUTE_AS_IS, ROUTE_GONE, ROUTE_TABLE_ON, ROUTE_TABLE_OFF };
-
 /* The whole index again, staged: every VIP that stays or comes, none that goes. */
-static int route(struct dp *dp, const struct app_vip *x, uint32_t id, bool stateless)
+static int route(struct dp *dp, const struct app_vip *x, uint32_t id)
 {
 	int r = 0;
 
@@ -113,9 +110,12 @@ static int route(struct dp *dp, const struct app_vip *x, uint32_t id, bool state
 		if (x->spec.protos & (pr ? VIP_PROTO_UDP : VIP_PROTO_TCP))
 			r = dp_index_add(dp, &x->spec.addr, x->spec.port,
 					 pr ? IPPROTO_UDP : IPPROTO_TCP,
-					 id | (stateless ? DSRLB_VIP_ID_STATELESS : 0));
+					 id | (x->stateless ? DSRLB_VIP_ID_STATELESS : 0));
 	return r;
 }
+
+/* In route_as: an applied VIP the plan removes. */
+static const struct app_vip route_gone;
 
 /*
  * The routes of the whole index again, staged a slice of VIP ids at a time
@@ -129,23 +129,20 @@ static int index_routes(struct apply_run *run, bool all)
 	int r = 0;
 
 	if (!run->iv) {
-		run->gone = fcalloc(DSRLB_MAX_VIPS, sizeof(*run->gone));
-		if (!run->gone)
+		run->route_as = fcalloc(DSRLB_MAX_VIPS, sizeof(*run->route_as));
+		if (!run->route_as)
 			return -ENOMEM;
 		dp_index_reset(run->dp);
-		/* a VIP id keeps its spec: an applied VIP that stays routes as it did, but for flow_table */
+		/* an applied VIP the plan changes routes as planned (its id keeps its spec), or goes */
 		for (int i = 0; i < p->nv; i++)
-			run->gone[p->v[i].id] = !p->v[i].old ? ROUTE_AS_IS :
-						!p->v[i].next ? ROUTE_GONE :
-						p->v[i].next->stateless ? ROUTE_TABLE_OFF : ROUTE_TABLE_ON;
+			if (p->v[i].old)
+				run->route_as[p->v[i].id] = p->v[i].next ? p->v[i].next : &route_gone;
 	}
 	for (; run->iv < DSRLB_MAX_VIPS && !r; run->iv++) {
-		const struct app_vip *x = run->a->vip[run->iv];
-		uint8_t how = run->gone[run->iv];
+		const struct app_vip *x = run->route_as[run->iv] ?: run->a->vip[run->iv];
 
-		if (x && how != ROUTE_GONE)
-			r = route(run->dp, x, run->iv,
-				  how == ROUTE_AS_IS ? x->stateless : how == ROUTE_TABLE_OFF);
+		if (x && x != &route_gone)
+			r = route(run->dp, x, run->iv);
 		if (!all && !(run->iv & 255) && clock_ns() - start > APPLY_SLICE_NS) {
 			run->iv++;
 			return r ? r : 0;
@@ -153,9 +150,9 @@ static int index_routes(struct apply_run *run, bool all)
 	}
 	for (int i = 0; i < p->nv && !r; i++)
 		if (p->v[i].next && !p->v[i].old)
-			r = route(run->dp, p->v[i].next, p->v[i].id, p->v[i].next->stateless);
-	free(run->gone);
-	run->gone = NULL;
+			r = route(run->dp, p->v[i].next, p->v[i].id);
+	free(run->route_as);
+	run->route_as = NULL;
 	return r ? r : 1;
 }
 
@@ -223,8 +220,8 @@ static void run_end(struct apply_run *run)
 	free(run->u.written);
 	free(run->u.w);
 	memset(&run->u, 0, sizeof(run->u));
-	free(run->gone);
-	run->gone = NULL;
+	free(run->route_as);
+	run->route_as = NULL;
 	run->done(run);
 }
 
@@ -348,7 +345,7 @@ void apply_start(struct apply_run *run)
 	run->stage = AP_BEGIN;
 	run->step = "";
 	run->iv = 0;
-	run->gone = NULL;
+	run->route_as = NULL;
 	if (run->l)
 		loop_timer_init(&run->slice, on_slice, run, "engine: apply");
 	memset(&run->swap, 0, sizeof(run->swap));

@@ -43,7 +43,7 @@ struct apply_run {
 	struct worker_job job;
 	struct loop_timer slice; /* the next slice of a long step */
 	uint32_t iv;             /* the index's routes: the next VIP id */
-	uint8_t *gone;           /* index pass: ROUTE_* of each VIP the plan changes */
+	const struct app_vip **route_as; /* index pass: how each applied VIP the plan changes routes */
 };
 
 /*

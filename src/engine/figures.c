@@ -79,7 +79,7 @@ static void count_flow(const struct dp_flow *f, void *ctx)
 	if (f->backend >= DSRLB_MAX_BACKENDS || dp_backend_read(e->dp, f->backend, &be) ||
 	    !dp_flow_live(f, &be, now))
 		return;
-	if (f->region == dp_flow_regions(e->dp) - 1)
+	if (f->learned)
 		return;
 	e->walk_active[f->backend]++;
 	e->walk_live++;

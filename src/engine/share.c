@@ -94,7 +94,7 @@ void share_walk_flow(struct engine *e, const struct dp_flow *f, uint16_t now)
 	struct sync_flow *x;
 	uint64_t ticks;
 
-	if (!e->sync || !v || !v->size || f->region == dp_flow_regions(e->dp) - 1)
+	if (!e->sync || !v || !v->size || f->learned)
 		return; /* a peer's flow not seen here is not sent back */
 	/* maglev: the table gives it, and every peer with this table agrees (sh's source hash is not kept) */
 	if (v->sched == DSRLB_SCHED_MAGLEV &&
@@ -157,13 +157,11 @@ static void learn_one(struct engine *e, const struct sync_flow *x, uint16_t now)
 		e->sync_unmatched++; /* not a VIP or backend here (yet): nothing to follow */
 		return;
 	}
-	f = (struct dp_flow){ .key = x->hash ^ dsrlb_flow_vipmix(v->id), .backend = m->id,
+	f = (struct dp_flow){ .key = dsrlb_flow_key64(x->hash, v->id), .backend = m->id,
 			      .gen = be.gen & 0xff, .flags = DSRLB_FLOW_F_SYNCED };
-	if (!f.key)
-		f.key = 1;
-	if (!dp_flow_get(e->dp, f.key, &mine) && mine.region != dp_flow_regions(e->dp) - 1)
+	if (!dp_flow_get(e->dp, f.key, &mine) && !mine.learned)
 		return; /* it runs here: our entry decides */
-	f.timeout = DSRLB_FLOW_TICKS(x->timeout);
+	f.timeout = dsrlb_flow_ticks(x->timeout);
 	f.seen = (uint16_t)(now - (uint16_t)(((uint64_t)x->idle * 1000000000u) >> DSRLB_FLOW_TICK_SHIFT));
 	if (!dp_flow_put(e->dp, &f))
 		e->sync_learned_flows++;
