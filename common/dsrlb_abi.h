@@ -186,6 +186,13 @@ static inline __u32 dsrlb_flow_victim(const struct dsrlb_flow_bucket *b, __u16 n
  * balancers).
  */
 #define DSRLB_FLOW_F_SYNCED 0x2
+/*
+ * The client's FIN or RST has passed: the connection is ending. Its packets
+ * still follow the entry; a SYN on its tuple is a new connection on a reused
+ * port and is placed again (what IPVS's conn_reuse_mode does), so a drained
+ * or reweighted backend gets no new connection through an old entry.
+ */
+#define DSRLB_FLOW_F_CLOSED 0x4
 
 /* Counters of the flow table, per CPU (index of the flow_stats map). */
 enum dsrlb_flow_stat {

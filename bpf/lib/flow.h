@@ -16,6 +16,7 @@
 
 #define FLOW_COUNTED (DSRLB_FLOW_F_COUNTED << DSRLB_FLOW_REF_FLAG_SHIFT)
 #define FLOW_SYNCED (DSRLB_FLOW_F_SYNCED << DSRLB_FLOW_REF_FLAG_SHIFT)
+#define FLOW_CLOSED (DSRLB_FLOW_F_CLOSED << DSRLB_FLOW_REF_FLAG_SHIFT)
 
 /*
  * The coarse clock in ~1.07 s units (bpf_ktime_get_coarse_ns() >> 30), read
@@ -124,6 +125,14 @@ static __always_inline void way_uncount(struct dsrlb_flow_way *w)
 	be = bpf_map_lookup_elem(&backends, &bid);
 	if (be && (__u8)be->gen == (__u8)(old >> DSRLB_FLOW_REF_GEN_SHIFT))
 		conns_add(bid, -1);
+}
+
+/* The client's FIN or RST: out of lc's count, and marked closed (once: a retransmitted FIN writes nothing). */
+static __always_inline void way_close(struct dsrlb_flow_way *w)
+{
+	way_uncount(w);
+	if (!(w->ref & FLOW_CLOSED))
+		__sync_fetch_and_or(&w->ref, FLOW_CLOSED);
 }
 
 /*
@@ -269,7 +278,7 @@ static __always_inline int flow_elsewhere(struct flow_at *fa, int closing, __u32
 		return 0;
 	flow_move(fa, &s);
 	if (closing)
-		way_uncount(fa->w);
+		way_close(fa->w);
 	return 1;
 }
 
@@ -277,7 +286,9 @@ static __always_inline int flow_elsewhere(struct flow_at *fa, int closing, __u32
  * The flow's entry, if it still decides: its backend (*bid, *be) and 1.
  * Else 0, with fa->w its stale way here to reuse (or NULL). closing: a TCP
  * FIN or RST; syn: a TCP SYN without ACK (a new connection: no other region
- * is searched for it). fa->cpu: this CPU.
+ * is searched for it, and an entry closed by a FIN or RST is stale for it;
+ * a retransmitted SYN of a connection still open follows its entry).
+ * fa->cpu: this CPU.
  */
 static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn, __u32 *bid,
 				       struct dsrlb_backend **be)
@@ -290,12 +301,12 @@ static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn,
 	w = way_find(fa->b, fa->key);
 	if (w) {
 		*be = way_live(w, fa->now);
-		if (*be) {
+		if (*be && !(syn && (w->ref & FLOW_CLOSED))) { /* a SYN after the FIN: a reused port */
 			*bid = w->ref & DSRLB_FLOW_REF_BACKEND;
 			if (w->seen != fa->now)
 				w->seen = fa->now; /* at most once a tick */
 			if (closing)
-				way_uncount(w);
+				way_close(w);
 			flow_stat(DSRLB_FS_HIT);
 			return 1;
 		}
