@@ -60,7 +60,10 @@ int bench_gen(struct xdp_md *ctx)
 		       bpf_get_smp_processor_id() % cfg.ncpus;
 	else
 		flow = (__u32)((*seq * 2654435761u) % cfg.nflows);
-	dst = (__u32)(*seq % cfg.ndst);
+	/* A flow's VIP is its own (flow mod VIPs): from the sequence instead,
+	 * 524,288 flows over 10,000 VIPs made 327 million tuples, every packet
+	 * a new flow. */
+	dst = flow % cfg.ndst;
 	*seq += 1;
 	src = flow % cfg.nsrc;
 	port = 1024 + (flow / cfg.nsrc) % 64000;
