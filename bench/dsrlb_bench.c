@@ -135,8 +135,11 @@ static void cmd_rate(const struct args *a)
 	for (int round = 0; round < 2; round++) {
 		/* warm-up: every flow once (the generator's step is a permutation) and a tenth more */
 		uint64_t n = round ? a->packets : a->packets / 10 + a->flows, before, last, cur;
+		uint64_t fs0[DSRLB_FS__MAX] = { 0 }, fs1[DSRLB_FS__MAX];
 		double t0, t_end, t_last;
 
+		if (dp)
+			dp_flow_stats(dp, fs0);
 		before = percpu_sum(cnt_fd);
 		t0 = now();
 		if (a->cpus > 1) {
@@ -170,6 +173,16 @@ static void cmd_rate(const struct args *a)
 			continue; /* warm-up: caches, page pool, neighbour entries */
 		if (t_last < t_end)
 			t_last = t_end;
+		/* what the flow table did meanwhile: a packet that misses pays the VIP's table and a write */
+		if (dp && !dp_flow_stats(dp, fs1))
+			printf("{\"type\":\"flowstats\",\"case\":\"%s\",\"flows\":%u,\"hit\":%llu,"
+			       "\"new\":%llu,\"evicted\":%llu,\"replaced\":%llu,\"sent\":%llu}\n",
+			       a->label ? a->label : a->which, a->flows,
+			       (unsigned long long)(fs1[DSRLB_FS_HIT] - fs0[DSRLB_FS_HIT]),
+			       (unsigned long long)(fs1[DSRLB_FS_NEW] - fs0[DSRLB_FS_NEW]),
+			       (unsigned long long)(fs1[DSRLB_FS_EVICTED] - fs0[DSRLB_FS_EVICTED]),
+			       (unsigned long long)(fs1[DSRLB_FS_REPLACED] - fs0[DSRLB_FS_REPLACED]),
+			       (unsigned long long)n);
 		printf("{\"type\":\"rate\",\"case\":\"%s\",\"kind\":\"%s\",\"sent\":%llu,"
 		       "\"delivered\":%llu,\"seconds\":%.6f,\"pps\":%.0f,\"vips\":%u,"
 		       "\"backends\":%u,\"flows\":%u,\"ndst\":%u,\"cpus\":%u}\n",

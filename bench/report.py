@@ -109,6 +109,17 @@ def main():
 
     out["memlat"] = {str(r["kb"]): r["ns"] for r in rows if r["type"] == "memlat"}
 
+    # What the flow table did in each measured round: its hit share, its evictions.
+    out["flowstats"] = {}
+    for r in rows:
+        if r["type"] == "flowstats":
+            f = out["flowstats"].setdefault(f'{r["case"]} flows={r["flows"]}',
+                                            {"hit": 0, "new": 0, "evicted": 0, "sent": 0})
+            for k in ("hit", "new", "evicted", "sent"):
+                f[k] += r[k]
+    for f in out["flowstats"].values():
+        f["hit_share"] = f["hit"] / f["sent"] if f["sent"] else None
+
     for r in rows:
         if r["type"] == "cost":
             key = f'vips={r["vips"]} backends={r["backends"]}'
