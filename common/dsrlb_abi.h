@@ -105,12 +105,16 @@ struct dsrlb_flow_key {
  * CPUs) is CPU c's own: only the program on that CPU writes it (but for the
  * compare-and-swap below), so nothing is locked. The last region is the
  * learned one: flows from peer balancers (sync), written by the control
- * plane only. A packet looks in its CPU's bucket: a hit costs that one line.
- * A miss looks in the same bucket of the other regions (a flow whose CPU
- * changed, a learned flow) unless it is a TCP SYN, and a flow found there
- * moves into this CPU's region; a CPU region's copy goes (compare-and-swap
- * of its key), so a flow has one copy. A new flow takes an empty way, else
- * an expired one, else the one idle longest (counted: evicted).
+ * plane only. A flow has two buckets in each region (dsrlb_flow_home): its
+ * home, and another for when the home is full, so that a crowded bucket
+ * overflows instead of evicting live flows. A packet looks in its CPU's home
+ * bucket, then the other: a hit costs one line (two for the few flows that
+ * overflowed). A miss looks in the same buckets of the other regions (a flow
+ * whose CPU changed, a learned flow) unless it is a TCP SYN, and a flow
+ * found there moves into this CPU's region; a CPU region's copy goes
+ * (compare-and-swap of its key), so a flow has one copy. A new flow takes an
+ * empty or expired way of its home, else of its other bucket, else the way
+ * idle longest of the two (counted: evicted).
  *
  * key: the flow's 64-bit hash (dsrlb_flow_key64), its VIP mixed in; 0 is
  * an empty way. ref: the backend id (bits 0-19), DSRLB_FLOW_F_* (bits
@@ -166,6 +170,37 @@ static inline __u32 dsrlb_flow_victim(const struct dsrlb_flow_bucket *b, __u16 n
 	}
 	*live = 1;
 	return v;
+}
+
+/*
+ * A flow's buckets in a region of mask + 1: its home (alt 0) from the key's
+ * low half, the other (alt 1) from its high half. A table written before
+ * the other bucket existed kept every flow at home, where it is found.
+ */
+static inline __u32 dsrlb_flow_home(__u64 key, __u32 mask, int alt)
+{
+	return (__u32)(alt ? key >> 32 : key) & mask;
+}
+
+/*
+ * The way a new flow takes in its two buckets (b2 may be b1): 0-3 in b1,
+ * 4-7 in b2. b1's empty or expired way, else b2's, else whichever of the
+ * two buckets' victims idled longer (b1's on a tie; *live is then 1).
+ */
+static inline __u32 dsrlb_flow_victim2(const struct dsrlb_flow_bucket *b1,
+				       const struct dsrlb_flow_bucket *b2, __u16 now, int *live)
+{
+	int l2;
+	__u32 v1 = dsrlb_flow_victim(b1, now, live), v2;
+
+	if (!*live)
+		return v1;
+	v2 = dsrlb_flow_victim(b2, now, &l2) & (DSRLB_FLOW_WAYS - 1);
+	if (!l2 || (__u16)(now - b2->way[v2].seen) > (__u16)(now - b1->way[v1 & (DSRLB_FLOW_WAYS - 1)].seen)) {
+		*live = l2;
+		return DSRLB_FLOW_WAYS + v2;
+	}
+	return v1;
 }
 
 #if DSRLB_MAX_BACKENDS > 0x100000

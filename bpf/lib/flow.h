@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The flow table (struct dsrlb_flow_bucket): each flow's backend, in a
- * bucket of one cache line of this CPU's region. A flow is followed while
+ * The flow table (struct dsrlb_flow_bucket): each flow's backend, in one
+ * of its two buckets (a cache line each) of this CPU's region. A flow is followed while
  * its backend is still the one it was (valid, same generation) and it has
  * not idled past its timeout. A flood of new flows is balanced but not
  * remembered beyond a per-CPU rate, so it cannot push established flows
@@ -63,15 +63,16 @@ static __always_inline __u64 tuple_hash(const struct dsrlb_flow_key *fk)
 struct flow_at {
 	__u64 key;
 	struct flow_cpu *c;
-	struct dsrlb_flow_bucket *b; /* this CPU's bucket */
-	struct dsrlb_flow_way *w;    /* its stale way there, to reuse (or NULL) */
+	struct dsrlb_flow_bucket *b; /* the flow's home bucket in this CPU's region */
+	struct dsrlb_flow_bucket *b2; /* its other bucket there (b when they are one) */
+	struct dsrlb_flow_way *w;    /* its stale way in one of them, to reuse (or NULL) */
 	__u32 cpu;
 	__u16 now;
 };
 
-static __always_inline struct dsrlb_flow_bucket *flow_bucket(__u32 region, __u64 key)
+static __always_inline struct dsrlb_flow_bucket *flow_bucket(__u32 region, __u64 key, int alt)
 {
-	__u32 i = region * (knobs.flow_mask + 1) + ((__u32)key & knobs.flow_mask);
+	__u32 i = region * (knobs.flow_mask + 1) + dsrlb_flow_home(key, knobs.flow_mask, alt);
 
 	return bpf_map_lookup_elem(&flows, &i);
 }
@@ -83,6 +84,27 @@ static __always_inline struct dsrlb_flow_way *way_find(struct dsrlb_flow_bucket 
 		if (b->way[i].key == key)
 			return &b->way[i];
 	return NULL;
+}
+
+/* The flow's way in buckets b, then b2 (its other one, or b again), or NULL. */
+static __always_inline struct dsrlb_flow_way *way_find2(struct dsrlb_flow_bucket *b,
+							struct dsrlb_flow_bucket *b2, __u64 key)
+{
+	struct dsrlb_flow_way *w = way_find(b, key);
+
+	if (!w && b2 != b)
+		w = way_find(b2, key);
+	return w;
+}
+
+/* The flow's way in a region, or NULL. */
+static __always_inline struct dsrlb_flow_way *region_find(__u32 region, __u64 key)
+{
+	struct dsrlb_flow_bucket *b = flow_bucket(region, key, 0), *b2 = flow_bucket(region, key, 1);
+
+	if (!b || !b2)
+		return NULL;
+	return way_find2(b, b2, key);
 }
 
 /* The way's backend if the way still decides, else NULL. */
@@ -136,7 +158,7 @@ static __always_inline void way_close(struct dsrlb_flow_way *w)
 }
 
 /*
- * The same bucket in the other regions: each CPU's, then the learned one. A
+ * The same buckets in the other regions: each CPU's, then the learned one. A
  * bpf_loop() callback (the number of CPUs is the loader's). found: region +
  * 1 of the live copy, copied into w.
  */
@@ -150,15 +172,11 @@ struct flow_search {
 static long flow_search_step(__u64 i, void *ctx)
 {
 	struct flow_search *s = ctx;
-	struct dsrlb_flow_bucket *b;
 	struct dsrlb_flow_way *w;
 
 	if ((__u32)i == s->skip)
 		return 0;
-	b = flow_bucket((__u32)i, s->key);
-	if (!b)
-		return 1;
-	w = way_find(b, s->key);
+	w = region_find((__u32)i, s->key);
 	if (!w || !way_live(w, s->now))
 		return 0;
 	s->w = *w;
@@ -190,17 +208,20 @@ static __always_inline void way_write(struct dsrlb_flow_way *w, __u64 key, __u32
 }
 
 /*
- * The way of this CPU's bucket the flow takes: its stale way, else
- * dsrlb_flow_victim's (a live flow evicted leaves lc's count). Its bucket
- * exists: flow_follow found it.
+ * The way of this CPU's buckets the flow takes: its stale way, else
+ * dsrlb_flow_victim2's (a live flow evicted leaves lc's count). Its buckets
+ * exist: flow_follow found them.
  */
 static __always_inline struct dsrlb_flow_way *way_claim(const struct flow_at *fa)
 {
 	struct dsrlb_flow_way *w = fa->w;
+	__u32 v;
 	int live;
 
 	if (!w) { /* fa->w stays as it was: the trace tells a new flow from one placed again */
-		w = &fa->b->way[dsrlb_flow_victim(fa->b, fa->now, &live) & (DSRLB_FLOW_WAYS - 1)];
+		v = dsrlb_flow_victim2(fa->b, fa->b2, fa->now, &live);
+		w = v < DSRLB_FLOW_WAYS ? &fa->b->way[v & (DSRLB_FLOW_WAYS - 1)]
+					: &fa->b2->way[v & (DSRLB_FLOW_WAYS - 1)];
 		if (live) {
 			way_uncount(w);
 			flow_stat(DSRLB_FS_EVICTED);
@@ -250,8 +271,7 @@ static __always_inline void flow_move(struct flow_at *fa, struct flow_search *s)
 	__u32 ref = s->w.ref & ~FLOW_SYNCED, from = s->found - 1;
 
 	if (from < knobs.flow_cpus) {
-		struct dsrlb_flow_bucket *src = flow_bucket(from, fa->key);
-		struct dsrlb_flow_way *w = src ? way_find(src, fa->key) : NULL;
+		struct dsrlb_flow_way *w = region_find(from, fa->key);
 
 		if (w)
 			__sync_val_compare_and_swap(&w->key, fa->key, 0);
@@ -295,10 +315,13 @@ static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn,
 {
 	struct dsrlb_flow_way *w;
 
-	fa->b = flow_bucket(fa->cpu, fa->key);
-	if (!fa->b)
+	fa->b = flow_bucket(fa->cpu, fa->key, 0);
+	fa->b2 = flow_bucket(fa->cpu, fa->key, 1);
+	if (!fa->b || !fa->b2) {
+		fa->b = NULL; /* nothing is remembered */
 		return 0;
-	w = way_find(fa->b, fa->key);
+	}
+	w = way_find2(fa->b, fa->b2, fa->key);
 	if (w) {
 		*be = way_live(w, fa->now);
 		if (*be && !(syn && (w->ref & FLOW_CLOSED))) { /* a SYN after the FIN: a reused port */

@@ -98,9 +98,9 @@ static bool way_read(const struct dsrlb_flow_way *w, bool learned, struct dp_flo
 	return true;
 }
 
-static struct dsrlb_flow_bucket *bucket(struct dp *dp, uint32_t region, uint64_t key)
+static struct dsrlb_flow_bucket *bucket(struct dp *dp, uint32_t region, uint64_t key, int alt)
 {
-	return &dp->ft[(size_t)region * dp->ft_buckets + ((uint32_t)key & (dp->ft_buckets - 1))];
+	return &dp->ft[(size_t)region * dp->ft_buckets + dsrlb_flow_home(key, dp->ft_buckets - 1, alt)];
 }
 
 struct dp_flow_walk {
@@ -189,41 +189,49 @@ int dp_flow_get(struct dp *dp, uint64_t key, struct dp_flow *out)
 	if (!dp->ft || !key)
 		return -ENOENT;
 	for (uint32_t r = 0; r < dp->ft_regions; r++) {
-		const struct dsrlb_flow_bucket *b = bucket(dp, r, key);
+		for (int alt = 0; alt < 2; alt++) {
+			const struct dsrlb_flow_bucket *b = bucket(dp, r, key, alt);
 
-		for (int j = 0; j < DSRLB_FLOW_WAYS; j++) {
-			struct dsrlb_backend be;
+			if (alt && b == bucket(dp, r, key, 0))
+				break;
+			for (int j = 0; j < DSRLB_FLOW_WAYS; j++) {
+				struct dsrlb_backend be;
 
-			if (!way_read(&b->way[j], r == dp->ft_regions - 1, out) || out->key != key)
-				continue;
-			if (!dp_backend_read(dp, out->backend, &be) && dp_flow_live(out, &be, now))
-				return 0;
+				if (!way_read(&b->way[j], r == dp->ft_regions - 1, out) || out->key != key)
+					continue;
+				if (!dp_backend_read(dp, out->backend, &be) && dp_flow_live(out, &be, now))
+					return 0;
+			}
 		}
 	}
 	return -ENOENT;
 }
 
 /*
- * The learned region's way for f: its own, else the one the program would
- * give a new flow (dsrlb_flow_victim). The key goes to 0 first and comes
- * last, as the program writes its own.
+ * The learned region's way for f: its own in either of its buckets, else the
+ * one the program would give a new flow (dsrlb_flow_victim2). The key goes
+ * to 0 first and comes last, as the program writes its own.
  */
 int dp_flow_put(struct dp *dp, const struct dp_flow *f)
 {
-	struct dsrlb_flow_bucket *b;
+	struct dsrlb_flow_bucket *b[2];
 	struct dsrlb_flow_way *v = NULL;
+	uint32_t i;
 	int live;
 
 	if (!dp->ft)
 		return -ENOENT;
 	if (!f->key || f->backend > DSRLB_FLOW_REF_BACKEND)
 		return -EINVAL;
-	b = bucket(dp, dp->ft_regions - 1, f->key);
-	for (int j = 0; j < DSRLB_FLOW_WAYS && !v; j++)
-		if (b->way[j].key == f->key)
-			v = &b->way[j];
-	if (!v)
-		v = &b->way[dsrlb_flow_victim(b, dp_flow_now(), &live)];
+	b[0] = bucket(dp, dp->ft_regions - 1, f->key, 0);
+	b[1] = bucket(dp, dp->ft_regions - 1, f->key, 1);
+	for (int j = 0; j < 2 * DSRLB_FLOW_WAYS && !v; j++)
+		if (b[j / DSRLB_FLOW_WAYS]->way[j % DSRLB_FLOW_WAYS].key == f->key)
+			v = &b[j / DSRLB_FLOW_WAYS]->way[j % DSRLB_FLOW_WAYS];
+	if (!v) {
+		i = dsrlb_flow_victim2(b[0], b[1], dp_flow_now(), &live);
+		v = &b[i / DSRLB_FLOW_WAYS]->way[i % DSRLB_FLOW_WAYS];
+	}
 	__atomic_store_n(&v->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->ref,
 			 f->backend | (f->flags & 0xf) << DSRLB_FLOW_REF_FLAG_SHIFT |
