@@ -191,12 +191,12 @@ static inline __u32 dsrlb_flow_victim2(const struct dsrlb_flow_bucket *b1,
 				       const struct dsrlb_flow_bucket *b2, __u16 now, int *live)
 {
 	int l2;
-	__u32 v1 = dsrlb_flow_victim(b1, now, live), v2;
+	__u32 v1 = dsrlb_flow_victim(b1, now, live) & (DSRLB_FLOW_WAYS - 1), v2;
 
 	if (!*live)
 		return v1;
 	v2 = dsrlb_flow_victim(b2, now, &l2) & (DSRLB_FLOW_WAYS - 1);
-	if (!l2 || (__u16)(now - b2->way[v2].seen) > (__u16)(now - b1->way[v1 & (DSRLB_FLOW_WAYS - 1)].seen)) {
+	if (!l2 || (__u16)(now - b2->way[v2].seen) > (__u16)(now - b1->way[v1].seen)) {
 		*live = l2;
 		return DSRLB_FLOW_WAYS + v2;
 	}

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The flow table (struct dsrlb_flow_bucket): each flow's backend, in one
- * of its two buckets (a cache line each) of this CPU's region. A flow is followed while
- * its backend is still the one it was (valid, same generation) and it has
- * not idled past its timeout. A flood of new flows is balanced but not
- * remembered beyond a per-CPU rate, so it cannot push established flows
- * out. lc's active counts rise and fall here.
+ * The flow table (struct dsrlb_flow_bucket): each flow's backend, in one of
+ * its two buckets (a cache line each) of this CPU's region. A flow is
+ * followed while its backend is still the one it was (valid, same
+ * generation) and it has not idled past its timeout. A flood of new flows
+ * is balanced but not remembered beyond a per-CPU rate, so it cannot push
+ * established flows out. lc's active counts rise and fall here.
  */
 #ifndef DSRLB_BPF_FLOW_H
 #define DSRLB_BPF_FLOW_H
@@ -158,9 +158,10 @@ static __always_inline void way_close(struct dsrlb_flow_way *w)
 }
 
 /*
- * The same buckets in the other regions: each CPU's, then the learned one. A
- * bpf_loop() callback (the number of CPUs is the loader's). found: region +
- * 1 of the live copy, copied into w.
+ * The same buckets in the other regions: each CPU's, then the learned one
+ * once it has held a flow (flows_learned). A bpf_loop() callback (the
+ * number of CPUs is the loader's). found: region + 1 of the live copy,
+ * copied into w.
  */
 struct flow_search {
 	__u64 key;
@@ -186,7 +187,7 @@ static long flow_search_step(__u64 i, void *ctx)
 
 static __always_inline int flow_search(struct flow_search *s)
 {
-	bpf_loop(knobs.flow_cpus + 1, flow_search_step, s, 0);
+	bpf_loop(knobs.flow_cpus + (flows_learned ? 1 : 0), flow_search_step, s, 0);
 	return s->found;
 }
 

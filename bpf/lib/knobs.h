@@ -25,4 +25,11 @@ const volatile struct dsrlb_vip_slot btf_anchor_vip_slot = {};
 volatile __u32 trace_on;
 __u64 trace_lost;
 
+/*
+ * Set by the daemon once the flow table's learned region holds a flow (one
+ * learned from a peer, or adopted from an earlier daemon): until then a
+ * miss does not look there, which saves a new UDP flow two random lines.
+ */
+volatile __u32 flows_learned;
+
 #endif

@@ -44,6 +44,18 @@ uint64_t dp_flow_bytes_for(uint32_t size)
 	return dp_flow_bytes(&d);
 }
 
+/* Does the learned region hold a flow (adopted from an earlier daemon)? */
+static bool learned_any(const struct dp *dp)
+{
+	const struct dsrlb_flow_bucket *b = &dp->ft[(size_t)(dp->ft_regions - 1) * dp->ft_buckets];
+
+	for (uint32_t i = 0; i < dp->ft_buckets; i++)
+		for (int j = 0; j < DSRLB_FLOW_WAYS; j++)
+			if (__atomic_load_n(&b[i].way[j].key, __ATOMIC_RELAXED))
+				return true;
+	return false;
+}
+
 int dp_flow_map(struct dp *dp)
 {
 	void *m;
@@ -55,6 +67,8 @@ int dp_flow_map(struct dp *dp)
 	if (m == MAP_FAILED)
 		return -errno;
 	dp->ft = m;
+	/* before the program is attached: its misses look there from its first packet */
+	dp->skel->bss->flows_learned = learned_any(dp);
 	return 0;
 }
 
@@ -232,6 +246,7 @@ int dp_flow_put(struct dp *dp, const struct dp_flow *f)
 		i = dsrlb_flow_victim2(b[0], b[1], dp_flow_now(), &live);
 		v = &b[i / DSRLB_FLOW_WAYS]->way[i % DSRLB_FLOW_WAYS];
 	}
+	__atomic_store_n(&dp->skel->bss->flows_learned, 1, __ATOMIC_RELEASE); /* misses look here from now on */
 	__atomic_store_n(&v->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->ref,
 			 f->backend | (f->flags & 0xf) << DSRLB_FLOW_REF_FLAG_SHIFT |
