@@ -9,6 +9,8 @@
 #define DSRLB_XDP_FRAMES_H
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -298,6 +300,26 @@ static inline int fixture_open(struct dp_opts *o)
 	e = e ?: be_set(BID_C1, BC1_MAC, true);
 	e = e ?: be_set(BID_C2, BC2_MAC, true);
 	return e ?: be_clear(BID_DEAD);
+}
+
+/* The calling thread on one CPU (BPF_PROG_TEST_RUN runs the program on the caller's), or on any again. */
+static inline int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static inline void unpin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 /* The index staged so far, swapped in. */
