@@ -235,7 +235,7 @@ enum dsrlb_flow_stat {
 	DSRLB_FS_NEW = 1,      /* new entry created */
 	DSRLB_FS_REFUSED = 2,  /* new entry refused: over the per-CPU rate */
 	DSRLB_FS_REPLACED = 3, /* entry stale (idle, backend gone): placed again */
-	DSRLB_FS_EVICTED = 4,  /* a live entry gave its way to a new flow (its bucket was full) */
+	DSRLB_FS_EVICTED = 4,  /* a live entry gave its way to a new flow (both of its buckets were full) */
 	DSRLB_FS_MOVED = 5,    /* found in another CPU's region or the learned one: moved here */
 	DSRLB_FS__MAX,
 };

@@ -537,7 +537,7 @@ void render_metrics_tail(struct strbuf *b, const struct engine *e, const char *v
 			     "dsrlb_flow_table_new_total %llu\n"
 			     "# HELP dsrlb_flow_table_refused_total New flows refused (over new_flows_per_second per CPU).\n# TYPE dsrlb_flow_table_refused_total counter\n"
 			     "dsrlb_flow_table_refused_total %llu\n"
-			     "# HELP dsrlb_flow_table_evicted_total Live flows that gave their way to a new one (their bucket was full).\n# TYPE dsrlb_flow_table_evicted_total counter\n"
+			     "# HELP dsrlb_flow_table_evicted_total Live flows that gave their way to a new one (both of its buckets were full).\n# TYPE dsrlb_flow_table_evicted_total counter\n"
 			     "dsrlb_flow_table_evicted_total %llu\n"
 			     "# HELP dsrlb_flow_table_moved_total Flows found in another CPU's region (or learned from a peer) and moved to the CPU that sees them.\n# TYPE dsrlb_flow_table_moved_total counter\n"
 			     "dsrlb_flow_table_moved_total %llu\n"
