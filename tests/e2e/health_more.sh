@@ -114,7 +114,7 @@ out=$(pg_in client python3 "$ROOT/tests/lib/udp_client.py" "$VIP4" 9000 20)
 check "20 new udp flows: all answered by backend-02 ($(grep -c backend-02 <<<"$out") of 20; others: $(grep -v backend-02 <<<"$out" | sort | uniq -c | tr -s "\n " " "))" \
 	test "$(grep -c '^backend-02 ' <<<"$out")" -eq 20
 out=$(asks 10)
-check "the http VIP on the same backend is not affected: 10 of 10 answered, backend-01 among them ($(grep -c backend-01 <<<"$out"))" \
+check "the http VIP on the same backend is not affected: 10 of 10 answered, backend-01 among them ($(grep -c FAIL <<<"$out") failed, $(grep -c backend-01 <<<"$out") from backend-01)" \
 	test "$(grep -c FAIL <<<"$out")" -eq 0 -a "$(grep -c backend-01 <<<"$out")" -ge 1
 
 # 3. backend-02 falls silent on the LAN: its neighbour entry fails, it is taken out.
