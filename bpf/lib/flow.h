@@ -64,7 +64,7 @@ struct flow_at {
 	__u64 key;
 	struct flow_cpu *c;
 	struct dsrlb_flow_bucket *b; /* the flow's home bucket in this CPU's region */
-	struct dsrlb_flow_bucket *b2; /* its other bucket there (b when they are one) */
+	struct dsrlb_flow_bucket *b2; /* its other bucket there (may be b); set whenever w is NULL */
 	struct dsrlb_flow_way *w;    /* its stale way in one of them, to reuse (or NULL) */
 	__u32 cpu;
 	__u16 now;
@@ -317,12 +317,18 @@ static __always_inline int flow_follow(struct flow_at *fa, int closing, int syn,
 	struct dsrlb_flow_way *w;
 
 	fa->b = flow_bucket(fa->cpu, fa->key, 0);
-	fa->b2 = flow_bucket(fa->cpu, fa->key, 1);
-	if (!fa->b || !fa->b2) {
-		fa->b = NULL; /* nothing is remembered */
+	if (!fa->b)
 		return 0;
+	w = way_find(fa->b, fa->key);
+	if (!w) { /* the other bucket only now: a hit at home pays nothing for it */
+		fa->b2 = flow_bucket(fa->cpu, fa->key, 1);
+		if (!fa->b2) {
+			fa->b = NULL; /* nothing is remembered */
+			return 0;
+		}
+		if (fa->b2 != fa->b)
+			w = way_find(fa->b2, fa->key);
 	}
-	w = way_find2(fa->b, fa->b2, fa->key);
 	if (w) {
 		*be = way_live(w, fa->now);
 		if (*be && !(syn && (w->ref & FLOW_CLOSED))) { /* a SYN after the FIN: a reused port */
