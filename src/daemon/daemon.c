@@ -113,7 +113,8 @@ static void raise_nofile(void)
 static int start(struct daemon *d, struct cfg *c, struct api **api)
 {
 	struct cfg api_cfg = *c; /* the api settings (and interface), read before the engine takes c */
-	uint64_t deadline = clock_ms() + (uint64_t)c->resolve_timeout_ms;
+	int timeout_ms = c->resolve_timeout_ms;
+	uint64_t deadline;
 	char err[512];
 
 	api_cfg.vips = NULL;
@@ -133,7 +134,14 @@ static int start(struct daemon *d, struct cfg *c, struct api **api)
 		log_errx("%s", err);
 		return -1;
 	}
-	/* The backends' MACs: the loop runs (neighbour events) until they are known. */
+	/*
+	 * The backends' MACs: the loop runs (neighbour events) until they are
+	 * known. Each has the whole timeout from its request, which engine_open
+	 * sent last: loading the program before it can take seconds, and a
+	 * deadline counted from before the load left the backends a second.
+	 * The resolver gives up on each by itself; the deadline is a backstop.
+	 */
+	deadline = clock_ms() + (uint64_t)timeout_ms + 1000;
 	while (engine_resolving(d->e) && clock_ms() < deadline && !d->stop)
 		loop_run_once(d->l, 50);
 	if (d->stop) {

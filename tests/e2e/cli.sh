@@ -64,6 +64,34 @@ check "after refusing to start, the neighbour entry dsrlb asked for is gone" \
 check "the warning names a VIP that is not on the interface, with the command to add it" \
 	grep -qF "add it: ip addr add 198.18.178.15/32 dev eth0" "$OUT"
 
+# A backend that answers late, but within the timeout, is waited for: each
+# backend has the whole --resolve-timeout from the ARP request dsrlb sends
+# once its program is loaded (the load alone can take seconds). The peer
+# takes the address 0.5 s after the first request for it reaches the LAN;
+# the kernel asks again a second after the first.
+PEER="dcli$$b"
+LOG=$(mktemp)
+ip netns exec "$NS-peer" timeout 20 tcpdump -i "$PEER" -n -c1 -l \
+	'arp[6:2] = 1 and arp[24:4] = 0xc612b20b' >/dev/null 2>&1 &&
+	sleep 0.5 && ip -n "$NS-peer" addr add 198.18.178.11/24 dev "$PEER" &
+late=$!
+sleep 0.5 # tcpdump listening before the first request
+ip netns exec "$NS" "$DSRLB" -i eth0 --vip 198.18.178.15 --backends 198.18.178.11 \
+	--resolve-timeout 2 >"$LOG" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+	grep -q '^dsrlb: balancing' "$LOG" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+check "a backend answering the second ARP request, 1 s after dsrlb's first ARP request, with --resolve-timeout 2: dsrlb starts ($(grep -m1 -E 'error|balancing' "$LOG"))" \
+	grep -q '^dsrlb: balancing' "$LOG"
+kill "$pid" 2>/dev/null
+wait "$pid"
+wait "$late"
+rm -f "$LOG"
+ip -n "$NS-peer" addr flush dev "$PEER"
+
 # Somebody else's XDP program is never replaced.
 ip -n "$NS" link set dev eth0 xdpgeneric obj "$ROOT/build/xdp_pass.bpf.o" sec xdp
 ip -n "$NS" neigh add 198.18.178.11 lladdr 02:00:00:00:00:11 dev eth0 nud permanent
